@@ -239,6 +239,9 @@ public sealed class ElfImage
     public byte[] GetFileBytes(LoadSegment segment) =>
         _file.AsSpan(checked((int)segment.FileOffset), checked((int)segment.FileSize)).ToArray();
 
+    /// <summary>"16 MiB", "4 KiB" or "123 bytes (0x7b)": sizes in messages and listings.</summary>
+    public static string FormatSizeText(ulong bytes) => FormatSize(bytes);
+
     internal static string FormatSize(ulong bytes)
     {
         if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
