@@ -188,6 +188,13 @@ public static class ManifestJson
                 unknown = e.Message.Substring(at + marker.Length, end - at - marker.Length);
         }
         string where = DescribePath(path, json, out string? field);
+        if (e.Message.StartsWith("Duplicate propert", StringComparison.Ordinal))
+            return $"manifest: {where}{(field is null ? "" : $"field \"{field}\": ")}appears more than once";
+        bool wrongKind = e.Message.Contains("could not be converted", StringComparison.Ordinal);
+        if (wrongKind && (path is null || path == "$"))
+            return "manifest: the JSON document must be an object";
+        if (wrongKind && field is null && where.Length > 0)
+            return $"manifest: {where}must be an object";
         if (unknown is not null)
             return $"manifest: {where}unknown field \"{ManifestLimits.Printable(unknown)}\"";
         if (e.InnerException is ManifestValueException)
@@ -199,6 +206,8 @@ public static class ManifestJson
         int pathAt = reason.IndexOf(" Path:", StringComparison.Ordinal);
         if (pathAt > 0)
             reason = reason[..pathAt];
+        // The reader's advice is for programmers, not for someone writing a manifest.
+        reason = reason.Replace(" Change the reader options.", "", StringComparison.Ordinal);
         return $"manifest: {where}{(field is null ? "" : $"field \"{field}\": ")}invalid JSON{line}: {reason}";
     }
 
