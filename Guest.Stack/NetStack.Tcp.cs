@@ -305,9 +305,19 @@ public sealed partial class NetStack<TNic>
         bool syn = h.Has(TcpFlags.Syn), fin = h.Has(TcpFlags.Fin), rst = h.Has(TcpFlags.Rst);
         uint segLen = (uint)payload.Length + (syn ? 1u : 0u) + (fin ? 1u : 0u);
 
-        if (c.State == TcpState.SynReceived && syn && !h.Has(TcpFlags.Ack) && h.Seq == c.Irs)
+        if (c.State == TcpState.SynReceived && syn && h.Seq == c.Irs)
         {
-            EmitSegment(c, c.Iss, 0, TcpFlags.Syn | TcpFlags.Ack); // our SYN,ACK was lost: send it again
+            if (!h.Has(TcpFlags.Ack))
+            {
+                EmitSegment(c, c.Iss, 0, TcpFlags.Syn | TcpFlags.Ack); // our SYN,ACK was lost: send it again
+                return;
+            }
+            // Simultaneous open (RFC 9293 figure 8, line 7): the peer's SYN,ACK repeats the SYN we
+            // already took; what is new is its ACK. Process it without the SYN.
+            TcpHeader rest = h;
+            rest.Seq = h.Seq + 1;
+            rest.Flags = h.Flags & ~TcpFlags.Syn;
+            SegmentArrives(c, rest, payload);
             return;
         }
 
@@ -335,6 +345,8 @@ public sealed partial class NetStack<TNic>
             {
                 Counters.Add(Counter.TcpOutOfWindow);
                 if (!rst) { c.AckNow = true; c.NeedOutput = true; }
+                // A retransmitted FIN in TIME-WAIT means our last ACK was lost: ACK again, restart 2·MSL.
+                if (fin && c.State == TcpState.TimeWait) c.TimeWaitDeadline = _now + _cfg.TcpTimeWait;
                 return;
             }
         }

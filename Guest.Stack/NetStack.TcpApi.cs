@@ -212,6 +212,13 @@ public sealed partial class NetStack<TNic>
         return NetError.Ok;
     }
 
+    /// <summary>State of the connection on these ports, handle or not (TIME-WAIT after Close, for tests and diagnostics).</summary>
+    public TcpState StateOf(ushort localPort, Ipv4Address remote, ushort remotePort)
+    {
+        int i = FindConnection(remote, remotePort, _cfg.Address, localPort);
+        return i < 0 ? TcpState.Closed : _conns[i].State;
+    }
+
     /// <summary>Connections in use (any state, including TIME-WAIT), for diagnostics and tests.</summary>
     public int ConnectionsInUse
     {
