@@ -1,0 +1,221 @@
+/*
+ * Boot stub and native runtime pieces of a deprivileged tender guest (docs/abi.md).
+ *
+ * The tender enters _start at CPL 3 with RDI = struct hvt_boot_info *, RSP = mem_size (16-byte
+ * aligned) and FS base 0. The stub records the boot info, builds the thread-local storage block that
+ * NativeAOT code addresses through FS, runs the program through ilc's __managed__Main and hands its
+ * return value to the HALT hypercall. The rest of this file is what ilc-generated code expects a
+ * runtime to provide, reduced to what a single-threaded guest without a garbage collector needs.
+ */
+        .intel_syntax noprefix
+
+/* The Tender note: declares a deprivileged (CPL 3) guest; stack_size comes from the link. */
+        .section .note.tender, "a", @note
+        .balign 4
+        .long   7                       /* namesz: "Tender\0" */
+        .long   16                      /* descsz */
+        .long   0x56504454              /* NT_TENDER_DEPRIV ("TDPV") */
+        .asciz  "Tender"
+        .balign 4
+        .long   1                       /* version */
+        .long   0                       /* flags */
+tender_note_stack_size:
+        .quad   __tender_stack_size     /* stack size in bytes (0 = default 1 MiB) */
+
+        .section .bss
+        .balign 8
+boot_info:
+        .quad   0
+
+        .section .data
+        .balign 8
+        .globl  __security_cookie
+__security_cookie:                      /* stack-protector canary for stackalloc frames */
+        .quad   0x2f5b3c1de08a9b17
+        .globl  RhpTrapThreads
+RhpTrapThreads:                         /* never set: no GC ever asks threads to stop */
+        .long   0
+        .balign 8
+halt_args:                              /* struct hvt_hc_halt { void *cookie; int exit_status; } */
+        .quad   0
+        .long   0
+        .long   0
+
+        .text
+        .globl  _start
+        .type   _start, @function
+_start:
+        mov     [rip + boot_info], rdi
+
+        /* Thread-local storage, x86-64 variant II: the thread pointer (FS base) points just past the
+           TLS block and at a word holding its own address; code reaches TLS data at negative offsets. */
+        lea     rdi, [rip + __tls_area]
+        lea     rsi, [rip + __tdata_start]
+        lea     rcx, [rip + __tdata_end]
+        sub     rcx, rsi
+        cld
+        rep movsb                       /* .tdata image; .tbss (the rest of the area) is already zero */
+        lea     rax, [rip + __tls_area]
+        add     rax, OFFSET __tls_tp_offset
+        mov     [rax], rax
+        wrfsbase rax
+
+        and     rsp, -16
+        xor     ebp, ebp
+        xor     edi, edi                /* argc: unused, the core library reads the boot info */
+        xor     esi, esi
+        call    __managed__Main
+
+        mov     dword ptr [rip + halt_args + 8], eax
+        mov     qword ptr [rip + halt_args], 0
+        lea     rax, [rip + halt_args]
+        mov     dx, 0x508               /* HALT */
+        out     dx, eax
+1:      jmp     1b
+        .size   _start, . - _start
+
+/* void tender_hypercall(uint32_t port, uint32_t argument): `out port, argument` (argument < 4 GiB). */
+        .globl  tender_hypercall
+        .type   tender_hypercall, @function
+tender_hypercall:
+        mov     edx, edi
+        mov     eax, esi
+        out     dx, eax
+        ret
+        .size   tender_hypercall, . - tender_hypercall
+
+        .globl  tender_boot_info
+        .type   tender_boot_info, @function
+tender_boot_info:
+        mov     rax, [rip + boot_info]
+        ret
+        .size   tender_boot_info, . - tender_boot_info
+
+        .globl  tender_stack_size
+        .type   tender_stack_size, @function
+tender_stack_size:
+        mov     rax, [rip + tender_note_stack_size]
+        ret
+        .size   tender_stack_size, . - tender_stack_size
+
+        .globl  tender_mfence
+        .type   tender_mfence, @function
+tender_mfence:
+        mfence
+        ret
+        .size   tender_mfence, . - tender_mfence
+
+/* uint64_t tender_rdtsc(void) */
+        .globl  tender_rdtsc
+        .type   tender_rdtsc, @function
+tender_rdtsc:
+        rdtsc
+        shl     rdx, 32
+        or      rax, rdx
+        ret
+        .size   tender_rdtsc, . - tender_rdtsc
+
+/* memmove/memcpy/memset (C ABI): ilc-generated code and the core library call these. */
+        .globl  memmove
+        .globl  memcpy
+        .type   memmove, @function
+memmove:
+memcpy:
+        mov     rax, rdi
+        mov     rcx, rdx
+        cmp     rdi, rsi
+        jbe     2f
+        lea     r8, [rsi + rdx]
+        cmp     rdi, r8
+        jae     2f
+        /* destination overlaps the source from above: copy backwards */
+        lea     rsi, [rsi + rdx - 1]
+        lea     rdi, [rdi + rdx - 1]
+        std
+        rep movsb
+        cld
+        ret
+2:      rep movsb
+        ret
+        .size   memmove, . - memmove
+
+        .globl  memset
+        .type   memset, @function
+memset:
+        mov     r8, rdi
+        mov     eax, esi
+        mov     rcx, rdx
+        rep stosb
+        mov     rax, r8
+        ret
+        .size   memset, . - memset
+
+/* JIT block helpers: RhSpanHelpers_MemCopy(dest, src, len), _MemSet(dest, value, len), _MemZero(dest, len). */
+        .globl  RhSpanHelpers_MemCopy
+RhSpanHelpers_MemCopy:
+        jmp     memmove
+        .globl  RhSpanHelpers_MemSet
+RhSpanHelpers_MemSet:
+        jmp     memset
+        .globl  RhSpanHelpers_MemZero
+RhSpanHelpers_MemZero:
+        mov     rdx, rsi
+        xor     esi, esi
+        jmp     memset
+
+/* Transitions between managed and native code: nothing to do without a GC or threads. */
+        .globl  RhpPInvoke
+        .globl  RhpPInvokeReturn
+        .globl  RhpReversePInvoke
+        .globl  RhpReversePInvokeReturn
+        .globl  RhpGcPoll
+RhpPInvoke:
+RhpPInvokeReturn:
+RhpReversePInvoke:
+RhpReversePInvokeReturn:
+RhpGcPoll:
+        ret
+
+/* Write barriers: no GC generations to track, so a store is just a store. */
+        .globl  RhpAssignRef
+        .globl  RhpCheckedAssignRef
+RhpAssignRef:
+RhpCheckedAssignRef:
+        mov     [rdi], rsi
+        ret
+
+/* RhpByRefAssignRef: copy one reference from [rsi] to [rdi] and advance both (clobbers rcx). */
+        .globl  RhpByRefAssignRef
+RhpByRefAssignRef:
+        mov     rcx, [rsi]
+        mov     [rdi], rcx
+        add     rdi, 8
+        add     rsi, 8
+        ret
+
+/* Exceptions are fail-fast: report the exception (RDI) and the throw site (the return address). */
+        .globl  RhpThrowEx
+        .globl  RhpRethrow
+RhpThrowEx:
+RhpRethrow:
+        mov     rsi, [rsp]
+        jmp     GuestRuntime_UnhandledException
+
+        .globl  RhpFallbackFailFast
+RhpFallbackFailFast:
+        mov     rdi, [rsp]
+        jmp     GuestRuntime_FailFast
+
+
+/* void **tender_module_headers(void ***end): the __modules section (pointers to ilc's module headers). */
+        .text
+        .globl  tender_module_headers
+        .type   tender_module_headers, @function
+tender_module_headers:
+        lea     rax, [rip + __modules_end]
+        mov     [rdi], rax
+        lea     rax, [rip + __modules_start]
+        ret
+        .size   tender_module_headers, . - tender_module_headers
+
+        .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,199 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+
+namespace Internal.Runtime
+{
+    // The Solo5 hvt boot information the tender hands to the guest (docs/abi.md).
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct HvtBootInfo
+    {
+        internal ulong MemSize;
+        internal ulong KernelEnd;
+        internal ulong CpuCycleFreq;
+        internal byte* Cmdline;
+        internal void* Manifest;
+    }
+
+    // The few hypercalls the core library itself needs: console output for fail-fast reports and HALT.
+    // GuestBindings offers the full set to programs.
+    internal static unsafe class Hvt
+    {
+        internal const uint PortBase = 0x500;
+        internal const uint Puts = 2;
+        internal const uint Halt = 8;
+
+        [DllImport("*", EntryPoint = "tender_hypercall")]
+        [SuppressGCTransition]
+        internal static extern void Hypercall(uint port, uint argument);
+
+        [DllImport("*", EntryPoint = "tender_boot_info")]
+        [SuppressGCTransition]
+        internal static extern HvtBootInfo* BootInfo();
+
+        [DllImport("*", EntryPoint = "tender_stack_size")]
+        [SuppressGCTransition]
+        internal static extern ulong StackSize();
+
+        [DllImport("*", EntryPoint = "tender_mfence")]
+        [SuppressGCTransition]
+        internal static extern void MemoryFence();
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct PutsArgs { internal ulong Data; internal ulong Length; }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct HaltArgs { internal ulong Cookie; internal int Status; }
+
+        // Argument structs live in the image (below 4 GiB, as the ABI requires) and never on the stack,
+        // which sits at the top of guest memory.
+        private static PutsArgs s_puts;
+        private static HaltArgs s_halt;
+
+        internal static void Write(byte* data, nuint length)
+        {
+            fixed (PutsArgs* a = &s_puts)
+            {
+                a->Data = (ulong)data;
+                a->Length = length;
+                Hypercall(PortBase + Puts, (uint)(ulong)a);
+            }
+        }
+
+        [DoesNotReturn]
+        internal static void Exit(int status, byte* cookie)
+        {
+            fixed (HaltArgs* a = &s_halt)
+            {
+                a->Cookie = (ulong)cookie;
+                a->Status = status;
+                Hypercall(PortBase + Halt, (uint)(ulong)a);
+            }
+            while (true) { }
+        }
+    }
+
+    // Fail-fast: format a report into a static buffer (no allocation: it also serves out-of-memory)
+    // and HALT with the buffer as the abort cookie; the tender prints it and exits 255.
+    internal static unsafe class FailFast
+    {
+        private const int Capacity = 2048;
+        private static byte* s_buffer;
+        private static int s_length;
+        private static bool s_inProgress;
+
+        private static void Reset()
+        {
+            if (s_buffer == null) s_buffer = (byte*)Heap.Reserve(Capacity);
+            s_length = 0;
+        }
+
+        internal static void Append(string? s)
+        {
+            if (s is null) return;
+            for (int i = 0; i < s.Length; i++) AppendChar(s[i]);
+        }
+
+        internal static void AppendAscii(byte* s)
+        {
+            for (; *s != 0; s++) AppendByte(*s);
+        }
+
+        internal static void AppendChar(char c)
+        {
+            if (c < 0x80) { AppendByte((byte)c); }
+            else if (c < 0x800) { AppendByte((byte)(0xC0 | (c >> 6))); AppendByte((byte)(0x80 | (c & 0x3F))); }
+            else { AppendByte((byte)(0xE0 | (c >> 12))); AppendByte((byte)(0x80 | ((c >> 6) & 0x3F))); AppendByte((byte)(0x80 | (c & 0x3F))); }
+        }
+
+        private static void AppendByte(byte b)
+        {
+            if (s_length < Capacity - 1) s_buffer[s_length++] = b;
+        }
+
+        internal static void AppendHex(ulong v)
+        {
+            AppendByte((byte)'0'); AppendByte((byte)'x');
+            for (int shift = 60; shift >= 0; shift -= 4)
+            {
+                int d = (int)((v >> shift) & 0xF);
+                AppendByte((byte)(d < 10 ? '0' + d : 'a' + d - 10));
+            }
+        }
+
+        [DoesNotReturn]
+        internal static void Abort(string message)
+        {
+            Reset();
+            Append(message);
+            Finish();
+        }
+
+        [DoesNotReturn]
+        internal static void AbortAscii(byte* message)
+        {
+            Reset();
+            AppendAscii(message);
+            Finish();
+        }
+
+        [DoesNotReturn]
+        internal static void Finish()
+        {
+            s_buffer[s_length] = 0;
+            Hvt.Exit(255, s_buffer);
+        }
+
+        // Every managed exception ends the guest: there is no unwinder, so catch and finally blocks do not
+        // run. The report names the exception type, its message and the address of the throwing code.
+        [DoesNotReturn]
+        internal static void UnhandledException(object? exception, ulong rip)
+        {
+            if (s_inProgress)
+            {
+                // The report itself threw (e.g. a Message override): give the bare facts.
+                Reset();
+                Append("Unhandled exception while reporting an unhandled exception at RIP ");
+                AppendHex(rip);
+                Finish();
+            }
+            s_inProgress = true;
+            string? message = null;
+            string name = TypeNames.Describe(exception);
+            if (exception is Exception e) message = e.Message;
+            Reset();
+            Append("Unhandled exception: ");
+            Append(name);
+            if (message is not null)
+            {
+                Append(": ");
+                Append(message);
+            }
+            Append(" (thrown at RIP ");
+            AppendHex(rip);
+            Append(")");
+            Finish();
+        }
+    }
+
+    internal static unsafe partial class TypeNames
+    {
+        // Without reflection metadata the guest knows the names of the core library's own types only; a
+        // program's type is described by its nearest known base type and its MethodTable address, which
+        // the build's map file (ilc --map) resolves to a name.
+        internal static string Describe(object? o)
+        {
+            if (o is null) return "null";
+            MethodTable* mt = o.GetMethodTable();
+            string? known = KnownName(mt);
+            if (known is not null) return known;
+            for (MethodTable* b = mt->IsArray ? null : mt->RelatedType; b != null; b = b->RelatedType)
+            {
+                known = KnownName(b);
+                if (known is not null)
+                    return "(type " + ((ulong)mt).ToString("x") + ", derived from " + known + ")";
+            }
+            return "(type " + ((ulong)mt).ToString("x") + ")";
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace Internal.Runtime
+{
+    // Start-up work a NativeAOT runtime does before managed code runs: allocate each type's GC static
+    // base (ilc leaves a self-relative pointer to the type's statics layout in the slot, tagged
+    // "uninitialized", and possibly preinitialized contents to copy in), then run eager class
+    // constructors. Must not touch GC statics itself.
+    internal static unsafe class GuestStartup
+    {
+        private const uint ReadyToRunSignature = 0x00525452; // "RTR"
+        private const int GCStaticRegion = 201;
+        private const int EagerCctor = 205;
+        private const nint Uninitialized = 1;
+        private const nint HasPreInitializedData = 2;
+        private const nint FlagMask = 3;
+
+        [DllImport("*", EntryPoint = "tender_module_headers")]
+        [SuppressGCTransition]
+        private static extern void** ModuleHeaders(void*** end);
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct Header
+        {
+            internal uint Signature;
+            internal ushort MajorVersion;
+            internal ushort MinorVersion;
+            internal uint Flags;
+            internal ushort NumberOfSections;
+            internal byte EntrySize;
+            internal byte EntryType;
+        }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct Section
+        {
+            internal int SectionId;
+            internal int Flags;
+            internal byte* Start;
+            internal byte* End;
+        }
+
+        private static bool s_done;
+
+        internal static void Initialize()
+        {
+            if (s_done) return;
+            s_done = true;
+            void** end;
+            for (void** h = ModuleHeaders(&end); h < end; h++)
+            {
+                Header* header = (Header*)*h;
+                if (header->Signature != ReadyToRunSignature || header->EntrySize != sizeof(Section))
+                    FailFast.Abort("Unsupported module header (ilc version mismatch?)");
+                Section* sections = (Section*)(header + 1);
+                for (int i = 0; i < header->NumberOfSections; i++)
+                    if (sections[i].SectionId == GCStaticRegion) InitializeStatics(sections[i].Start, sections[i].End);
+                for (int i = 0; i < header->NumberOfSections; i++)
+                    if (sections[i].SectionId == EagerCctor) RunEagerConstructors(sections[i].Start, sections[i].End);
+            }
+        }
+
+        private static byte* FollowRelative(byte* at) => at + *(int*)at;
+
+        private static void InitializeStatics(byte* start, byte* end)
+        {
+            for (byte* entry = start; entry < end; entry += 4)
+            {
+                byte* block = FollowRelative(entry);
+                nint tagged = (nint)FollowRelative(block);
+                if ((tagged & Uninitialized) == 0) continue;
+                MethodTable* mt = (MethodTable*)(tagged & ~FlagMask);
+                byte* obj = (byte*)Heap.Reserve(mt->BaseSize);
+                *(MethodTable**)obj = mt;
+                if ((tagged & HasPreInitializedData) != 0)
+                {
+                    byte* data = FollowRelative(block + 4);
+                    Native.Memmove(obj + sizeof(IntPtr), data, mt->BaseSize - (nuint)(2 * sizeof(IntPtr)));
+                }
+                *(byte**)block = obj;
+            }
+        }
+
+        private static void RunEagerConstructors(byte* start, byte* end)
+        {
+            for (byte* entry = start; entry < end; entry += 4)
+                ((delegate*<void>)FollowRelative(entry))();
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using System.Runtime.CompilerServices;
+using Internal.Runtime;
+
+namespace System.Runtime
+{
+    // Casting helpers ilc calls for `is`, `as`, casts and covariant array stores. Generic variance is
+    // not supported (a cast that would only succeed through variance fails).
+    internal static unsafe class TypeCast
+    {
+        [RuntimeExport("RhTypeCast_IsInstanceOfClass")]
+        internal static object? IsInstanceOfClass(MethodTable* pTargetType, object? obj)
+        {
+            if (obj is null) return null;
+            return IsClassOrBase(obj.GetMethodTable(), pTargetType) ? obj : null;
+        }
+
+        [RuntimeExport("RhTypeCast_IsInstanceOfInterface")]
+        internal static object? IsInstanceOfInterface(MethodTable* pTargetType, object? obj)
+        {
+            if (obj is null) return null;
+            return ImplementsInterface(obj.GetMethodTable(), pTargetType) ? obj : null;
+        }
+
+        [RuntimeExport("RhTypeCast_IsInstanceOfAny")]
+        internal static object? IsInstanceOfAny(MethodTable* pTargetType, object? obj)
+        {
+            if (obj is null) return null;
+            return IsAssignable(obj.GetMethodTable(), pTargetType) ? obj : null;
+        }
+
+        [RuntimeExport("RhTypeCast_IsInstanceOfException")]
+        internal static bool IsInstanceOfException(MethodTable* pTargetType, object? obj)
+        {
+            if (obj is null) return false;
+            return IsClassOrBase(obj.GetMethodTable(), pTargetType);
+        }
+
+        [RuntimeExport("RhTypeCast_CheckCastClass")]
+        internal static object? CheckCastClass(MethodTable* pTargetType, object? obj)
+        {
+            if (obj is null || IsClassOrBase(obj.GetMethodTable(), pTargetType)) return obj;
+            throw new InvalidCastException();
+        }
+
+        [RuntimeExport("RhTypeCast_CheckCastClassSpecial")]
+        internal static object? CheckCastClassSpecial(MethodTable* pTargetType, object? obj) => CheckCastClass(pTargetType, obj);
+
+        [RuntimeExport("RhTypeCast_CheckCastInterface")]
+        internal static object? CheckCastInterface(MethodTable* pTargetType, object? obj)
+        {
+            if (obj is null || ImplementsInterface(obj.GetMethodTable(), pTargetType)) return obj;
+            throw new InvalidCastException();
+        }
+
+        [RuntimeExport("RhTypeCast_CheckCastAny")]
+        internal static object? CheckCastAny(MethodTable* pTargetType, object? obj)
+        {
+            if (obj is null || IsAssignable(obj.GetMethodTable(), pTargetType)) return obj;
+            throw new InvalidCastException();
+        }
+
+        [RuntimeExport("RhTypeCast_AreTypesAssignable")]
+        internal static bool AreTypesAssignable(MethodTable* pSourceType, MethodTable* pTargetType) => IsAssignable(pSourceType, pTargetType);
+
+        private static bool IsClassOrBase(MethodTable* mt, MethodTable* target)
+        {
+            if (mt == target) return true;
+            if (mt->IsArray)
+                return target == MethodTable.Of<Array>() || target == MethodTable.Of<object>();
+            if (mt->IsParameterized) return false;
+            for (MethodTable* b = mt->RelatedType; b != null; b = b->RelatedType)
+                if (b == target) return true;
+            return false;
+        }
+
+        private static bool ImplementsInterface(MethodTable* mt, MethodTable* itf)
+        {
+            MethodTable** map = mt->InterfaceMap;
+            for (int i = 0; i < mt->_usNumInterfaces; i++)
+                if (map[i] == itf) return true;
+            return false;
+        }
+
+        internal static bool IsAssignable(MethodTable* mt, MethodTable* target)
+        {
+            if (mt == target) return true;
+            if (target->IsInterface) return ImplementsInterface(mt, target);
+            if (target->IsArray)
+            {
+                // Reference-element arrays are covariant: string[] is an object[].
+                if (!mt->IsArray || mt->ElementType != target->ElementType || mt->BaseSize != target->BaseSize) return false;
+                MethodTable* from = mt->ArrayElementType, to = target->ArrayElementType;
+                if (from->IsValueType || to->IsValueType) return from == to;
+                return IsAssignable(from, to);
+            }
+            return IsClassOrBase(mt, target);
+        }
+
+        [RuntimeExport("RhpStelemRef")]
+        internal static void StelemRef(object?[] array, nint index, object? obj)
+        {
+            if ((nuint)index >= (nuint)(uint)array.Length) ThrowHelper.ThrowIndexOutOfRangeException();
+            ref object? element = ref Unsafe.As<byte, object?>(ref Unsafe.As<Array>(array).RawData);
+            element = ref Unsafe.Add(ref element, index);
+            if (obj is not null)
+            {
+                MethodTable* elementType = array.GetMethodTable()->ArrayElementType;
+                if (obj.GetMethodTable() != elementType && elementType != MethodTable.Of<object>() && !IsAssignable(obj.GetMethodTable(), elementType))
+                    throw new ArrayTypeMismatchException();
+            }
+            element = obj;
+        }
+
+        [RuntimeExport("RhpLdelemaRef")]
+        internal static ref object? LdelemaRef(object?[] array, nint index, MethodTable* elementType)
+        {
+            if ((nuint)index >= (nuint)(uint)array.Length) ThrowHelper.ThrowIndexOutOfRangeException();
+            if (array.GetMethodTable()->ArrayElementType != elementType) throw new ArrayTypeMismatchException();
+            ref object? element = ref Unsafe.As<byte, object?>(ref Unsafe.As<Array>(array).RawData);
+            return ref Unsafe.Add(ref element, index);
+        }
+    }
+
+    // Interface dispatch: find the code that implements interface method `slot` of `itf` for an object
+    // of type `mt`, using the dispatch maps ilc emits (walking up the base types).
+    internal static unsafe class InterfaceDispatch
+    {
+        internal static IntPtr Resolve(MethodTable* mt, MethodTable* itf, ushort slot)
+        {
+            for (int pass = 0; pass < 2; pass++)
+            {
+                // Pass 0: implementations on the classes; pass 1: default interface methods.
+                for (MethodTable* cur = mt; cur != null; cur = cur->IsArray ? MethodTable.Of<Array>() : cur->RelatedType)
+                {
+                    DispatchMap* map = cur->DispatchMap;
+                    if (map != null)
+                    {
+                        int first = pass == 0 ? 0 : map->StandardEntryCount;
+                        int end = pass == 0 ? map->StandardEntryCount : map->StandardEntryCount + map->DefaultEntryCount;
+                        DispatchMap.Entry* e = map->Entries;
+                        for (int i = first; i < end; i++)
+                        {
+                            if (e[i].InterfaceMethodSlot != slot || cur->InterfaceMap[e[i].InterfaceIndex] != itf) continue;
+                            ushort impl = e[i].ImplMethodSlot;
+                            if (impl < cur->_usNumVtableSlots) return mt->VTable[impl];
+                            if (impl >= 0xFFF0) break;
+                            return cur->GetSealedVirtualSlot(impl - cur->_usNumVtableSlots);
+                        }
+                    }
+                    if (cur->IsArray) { if (cur == MethodTable.Of<Array>()) break; }
+                }
+            }
+            return IntPtr.Zero;
+        }
+
+        [RuntimeExport("RhResolveDispatch")]
+        internal static IntPtr RhResolveDispatch(object obj, MethodTable* itf, ushort slot) => ResolveOrFail(obj.GetMethodTable(), itf, slot);
+
+        [RuntimeExport("RhResolveDispatchOnType")]
+        internal static IntPtr RhResolveDispatchOnType(MethodTable* mt, MethodTable* itf, ushort slot) => Resolve(mt, itf, slot);
+
+        internal static IntPtr ResolveOrFail(MethodTable* mt, MethodTable* itf, ushort slot)
+        {
+            IntPtr target = Resolve(mt, itf, slot);
+            if (target == IntPtr.Zero)
+            {
+                FailFast.Abort("Interface dispatch failed: no implementation found (type " + ((ulong)mt).ToString("x") +
+                    ", interface " + ((ulong)itf).ToString("x") + ", slot " + slot.ToString() + ")");
+            }
+            return target;
+        }
+    }
+}

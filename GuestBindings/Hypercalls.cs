@@ -1,0 +1,101 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+
+namespace GuestBindings
+{
+    // The hvt hypercalls (Solo5 hvt_abi.h, docs/abi.md) and the boot stub's helpers. Argument structs
+    // live in the image, below 4 GiB as the ABI requires; the guest is single-threaded so one of each
+    // suffices.
+    internal static unsafe class Hypercalls
+    {
+        internal const uint PortBase = 0x500;
+        internal const uint WallTime = 1;
+        internal const uint Puts = 2;
+        internal const uint Poll = 3;
+        internal const uint Halt = 8;
+
+        [DllImport("*", EntryPoint = "tender_hypercall")]
+        [SuppressGCTransition]
+        internal static extern void Hypercall(uint port, uint argument);
+
+        [DllImport("*", EntryPoint = "tender_boot_info")]
+        [SuppressGCTransition]
+        internal static extern BootInfo* GetBootInfo();
+
+        [DllImport("*", EntryPoint = "tender_rdtsc")]
+        [SuppressGCTransition]
+        internal static extern ulong ReadTsc();
+
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct BootInfo
+        {
+            internal ulong MemSize;
+            internal ulong KernelEnd;
+            internal ulong CpuCycleFreq;
+            internal byte* Cmdline;
+            internal byte* Manifest;
+        }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct PutsArgs { internal ulong Data; internal ulong Length; }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct WallTimeArgs { internal ulong Nanoseconds; }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct PollArgs { internal ulong TimeoutNanoseconds; internal ulong ReadySet; internal int Result; }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct HaltArgs { internal ulong Cookie; internal int Status; }
+
+        private static PutsArgs s_puts;
+        private static WallTimeArgs s_walltime;
+        private static PollArgs s_poll;
+        private static HaltArgs s_halt;
+
+        internal static void Write(byte* data, ulong length)
+        {
+            fixed (PutsArgs* a = &s_puts)
+            {
+                a->Data = (ulong)data;
+                a->Length = length;
+                Hypercall(PortBase + Puts, (uint)(ulong)a);
+            }
+        }
+
+        internal static ulong ReadWallTime()
+        {
+            fixed (WallTimeArgs* a = &s_walltime)
+            {
+                a->Nanoseconds = 0;
+                Hypercall(PortBase + WallTime, (uint)(ulong)a);
+                return a->Nanoseconds;
+            }
+        }
+
+        internal static int DoPoll(ulong timeoutNanoseconds, out ulong readySet)
+        {
+            fixed (PollArgs* a = &s_poll)
+            {
+                a->TimeoutNanoseconds = timeoutNanoseconds;
+                a->ReadySet = 0;
+                a->Result = 0;
+                Hypercall(PortBase + Poll, (uint)(ulong)a);
+                readySet = a->ReadySet;
+                return a->Result;
+            }
+        }
+
+        [DoesNotReturn]
+        internal static void DoHalt(int status, byte* cookie)
+        {
+            fixed (HaltArgs* a = &s_halt)
+            {
+                a->Cookie = (ulong)cookie;
+                a->Status = status;
+                Hypercall(PortBase + Halt, (uint)(ulong)a);
+            }
+            while (true) { }
+        }
+    }
+}
