@@ -178,8 +178,8 @@ public sealed class ElfImage
     public ulong RequiredMemory(ulong reservedTop)
     {
         const ulong MiB = 1024 * 1024;
-        // KernelEnd + reservedTop + 1 byte so that the last segment byte lies strictly below the
-        // reserved area; rounded up to whole MiB. Every step saturates instead of wrapping.
+        // KernelEnd + reservedTop (the image may end exactly where the reservation starts), rounded
+        // up to whole MiB. Every step saturates instead of wrapping.
         ulong total = KernelEnd;
         if (reservedTop > ulong.MaxValue - total)
             return ulong.MaxValue;
