@@ -2,8 +2,9 @@ namespace Tender.Paging;
 
 /// <summary>
 /// Access rights of a mapped page. Read access is implied for every mapped page (x86-64 has no
-/// "not readable" bit). <see cref="Executable"/> absent means the leaf carries the NX bit, which
-/// only takes effect when the guest runs with EFER.NXE set.
+/// "not readable" bit). <see cref="Executable"/> absent means the leaf carries the NX bit, so the
+/// guest must run with EFER.NXE set: without it the CPU treats NX as a reserved bit and every
+/// access to such a page faults. A mode that leaves NXE off must map every region Executable.
 /// </summary>
 [Flags]
 public enum PageFlags

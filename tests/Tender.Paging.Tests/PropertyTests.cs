@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using Xunit.Abstractions;
 using static Tender.Paging.Tests.TestSupport;
 
 namespace Tender.Paging.Tests;
@@ -9,7 +10,7 @@ namespace Tender.Paging.Tests;
 /// translates to the asked physical address with the asked flags and the largest page the
 /// alignment allows; nothing else translates.
 /// </summary>
-public class PropertyTests
+public class PropertyTests(ITestOutputHelper output)
 {
     // Where generated regions go: low RAM (page 0 kept free), the BAR window at 2^39, the DMA
     // window at 2^40, and the start of the canonical upper half.
@@ -88,7 +89,13 @@ public class PropertyTests
 
     private static ulong RoundUp(ulong value, ulong alignment) => (value + alignment - 1) & ~(alignment - 1);
 
-    private static void CheckCase(Case c)
+    /// <summary>Leaf sizes seen by one property run, so the run can show it exercised them all.</summary>
+    private sealed class Coverage
+    {
+        public int Pages4K, Pages2M, Pages1G, Unmapped, UpperHalf, GvaNotGpa;
+    }
+
+    private static void CheckCase(Case c, Coverage coverage)
     {
         var regions = Layout(c);
         var builder = new PageTableBuilder(0x2_0000_0000, 256UL << 20, c.ForbidWx, c.Use1G);
@@ -107,8 +114,17 @@ public class PropertyTests
             if (region is not { } r)
             {
                 if (actual is not null) throw new Exception($"0x{va:x} is in no region but translates to {actual}");
+                coverage.Unmapped++;
                 return;
             }
+            switch (actual?.PageSize)
+            {
+                case K4: coverage.Pages4K++; break;
+                case M2: coverage.Pages2M++; break;
+                case G1: coverage.Pages1G++; break;
+            }
+            if (va >= 1UL << 63) coverage.UpperHalf++;
+            if (actual is { } a && a.PhysicalAddress != va) coverage.GvaNotGpa++;
             var expected = new Translation(r.PhysicalAddress + (va - r.VirtualAddress), r.Flags, ExpectedPageSize(r, va, c.Use1G));
             if (actual != expected) throw new Exception($"0x{va:x} in {r}: expected {expected}, got {actual?.ToString() ?? "null"}");
         }
@@ -147,11 +163,16 @@ public class PropertyTests
 
         // Whole-table checks: the leaves cover exactly the regions, with their flags.
         ulong covered = 0;
+        // Leaves come in address order, like the sorted regions: walk both together.
+        var sorted = regions.OrderBy(r => r.VirtualAddress).ToArray();
+        int next = 0;
         foreach (var m in tables.Mappings())
         {
             covered += m.PageSize;
-            var r = Containing(regions, m.VirtualAddress)
-                ?? throw new Exception($"leaf {m} lies in no region");
+            while (next < sorted.Length && sorted[next].VirtualAddress + (sorted[next].Length - 1) < m.VirtualAddress) next++;
+            if (next == sorted.Length || sorted[next].VirtualAddress > m.VirtualAddress)
+                throw new Exception($"leaf {m} lies in no region");
+            var r = sorted[next];
             if (m.VirtualAddress + (m.PageSize - 1) > r.VirtualAddress + (r.Length - 1))
                 throw new Exception($"leaf {m} sticks out of {r}");
             if (m.Flags != r.Flags || m.PhysicalAddress != r.PhysicalAddress + (m.VirtualAddress - r.VirtualAddress))
@@ -166,8 +187,14 @@ public class PropertyTests
     [Fact]
     public void Random_region_sets_translate_exactly_as_asked()
     {
-        var property = Prop.ForAll(Arb.From(CaseGen), (Action<Case>)CheckCase);
+        var coverage = new Coverage();
+        var property = Prop.ForAll(Arb.From(CaseGen), (Action<Case>)(c => CheckCase(c, coverage)));
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(400), property);
+        output.WriteLine($"translations checked: 4 KiB {coverage.Pages4K}, 2 MiB {coverage.Pages2M}, 1 GiB {coverage.Pages1G}, " +
+                         $"unmapped {coverage.Unmapped}, upper half {coverage.UpperHalf}, GVA != GPA {coverage.GvaNotGpa}");
+        // The generator must reach every kind of leaf, else the property proves less than it claims.
+        Assert.True(coverage.Pages4K > 1000 && coverage.Pages2M > 1000 && coverage.Pages1G > 100, "generator missed a page size");
+        Assert.True(coverage.Unmapped > 1000 && coverage.UpperHalf > 100 && coverage.GvaNotGpa > 1000, "generator missed a case");
     }
 
     [Fact]
