@@ -592,7 +592,11 @@ public sealed partial class NetStack<TNic>
         {
             if (c.Ooo.Insert(seq, seq + (uint)data.Length, c.RcvNxt)) Counters.Add(Counter.TcpOutOfOrderQueued);
             else Counters.Add(Counter.TcpOutOfOrderDropped);
-            c.AckNow = true;   // duplicate ACK tells the sender about the hole
+            // RFC 5681 4.2: an immediate duplicate ACK per out-of-order segment. They are sent as
+            // pure ACKs even when we have data to send, and are not merged by batch coalescing:
+            // the sender counts them to trigger fast retransmit.
+            if (c.DupAcksToSend < 8) c.DupAcksToSend++;
+            c.AckNow = true;
         }
         c.NeedOutput = true;
     }
@@ -656,6 +660,6 @@ public sealed partial class NetStack<TNic>
         if (_challengeCount >= _cfg.TcpChallengeAcksPerSecond) { Counters.Add(Counter.TcpChallengeAckRateLimited); return; }
         _challengeCount++;
         Counters.Add(Counter.TcpChallengeAcks);
-        EmitSegment(c, c.SndNxt, 0, TcpFlags.Ack);
+        EmitSegment(c, c.SndMax, 0, TcpFlags.Ack);
     }
 }

@@ -7,6 +7,9 @@ namespace Guest.Stack;
 // when a send buffer is full, Write takes what fits (possibly 0): that is the back-pressure.
 public sealed partial class NetStack<TNic>
 {
+    /// <summary>The control block behind a handle, even after the app closed it (tests only).</summary>
+    internal TcpConnection? DebugConnection(TcpHandle h) => (uint)h.Index < (uint)_conns.Length ? _conns[h.Index] : null;
+
     private TcpConnection? Get(TcpHandle h)
     {
         if ((uint)h.Index >= (uint)_conns.Length) return null;
@@ -67,7 +70,7 @@ public sealed partial class NetStack<TNic>
         {
             var c = _conns[i];
             if (!c.InUse || c.AppOwned || c.Listener != listener.Index) continue;
-            SendBareSegment(c.LocalIp, c.RemoteIp, c.LocalPort, c.RemotePort, c.SndNxt, 0, TcpFlags.Rst, 0);
+            SendBareSegment(c.LocalIp, c.RemoteIp, c.LocalPort, c.RemotePort, c.SndMax, 0, TcpFlags.Rst, 0);
             Counters.Add(Counter.TcpResetsSent);
             FreeConnection(c);
         }
@@ -205,7 +208,7 @@ public sealed partial class NetStack<TNic>
         if (c == null) return NetError.InvalidHandle;
         if (c.State != TcpState.Closed && c.State != TcpState.SynSent && c.State != TcpState.TimeWait)
         {
-            SendBareSegment(c.LocalIp, c.RemoteIp, c.LocalPort, c.RemotePort, c.SndNxt, 0, TcpFlags.Rst, 0);
+            SendBareSegment(c.LocalIp, c.RemoteIp, c.LocalPort, c.RemotePort, c.SndMax, 0, TcpFlags.Rst, 0);
             Counters.Add(Counter.TcpResetsSent);
         }
         FreeConnection(c);

@@ -6,7 +6,12 @@ namespace Guest.Stack;
 // ACKs (immediate and delayed), zero-window probes, and the timers.
 public sealed partial class NetStack<TNic>
 {
-    /// <summary>Writes one segment of connection <paramref name="c"/>: len bytes from the send buffer at seq.</summary>
+    /// <summary>
+    /// Writes one segment of connection <paramref name="c"/>: len bytes from the send buffer at seq.
+    /// Segments without data carry SND.MAX, never a rewound SND.NXT (after a timeout we go back N),
+    /// since a receiver drops a zero-length segment whose sequence number is below its RCV.NXT
+    /// and with it the ACK: both ends could then retransmit forever (as BSD, not the RFC text).
+    /// </summary>
     private bool EmitSegment(TcpConnection c, uint seq, int len, TcpFlags flags)
     {
         if (!TryRentTx(out var b)) return false;
@@ -68,10 +73,13 @@ public sealed partial class NetStack<TNic>
             if (c.AckNow && c.State != TcpState.SynSent && c.State != TcpState.Closed)
             {
                 if (c.State == TcpState.SynReceived) EmitSegment(c, c.Iss, 0, TcpFlags.Syn | TcpFlags.Ack);
-                else EmitSegment(c, c.SndNxt, 0, TcpFlags.Ack);
+                else EmitSegment(c, c.SndMax, 0, TcpFlags.Ack);
             }
             return;
         }
+        for (; c.DupAcksToSend > 0; c.DupAcksToSend--)
+            if (!CanTransmit || !EmitSegment(c, c.SndMax, 0, TcpFlags.Ack)) break;
+        c.DupAcksToSend = 0;
         bool sent = false;
         int unsent = 0;
         while (true)
@@ -105,7 +113,7 @@ public sealed partial class NetStack<TNic>
         }
         if (!sent && c.SndWnd == 0 && unsent > 0 && c.SndNxt == c.SndUna && c.PersistDeadline == 0 && c.RtoDeadline == 0)
             c.PersistDeadline = _now + Math.Min(c.Rto << Math.Min(c.PersistBackoff, 20), _cfg.TcpMaxRto);
-        if (!sent && c.AckNow) EmitSegment(c, c.SndNxt, 0, TcpFlags.Ack);
+        if (!sent && c.AckNow) EmitSegment(c, c.SndMax, 0, TcpFlags.Ack);
     }
 
     /// <summary>Sends the first unacknowledged segment again (fast retransmit, NewReno partial ACK).</summary>
@@ -150,7 +158,7 @@ public sealed partial class NetStack<TNic>
             if (c.State == TcpState.SynSent) Counters.Add(Counter.TcpConnectTimeouts);
             else
             {
-                SendBareSegment(c.LocalIp, c.RemoteIp, c.LocalPort, c.RemotePort, c.SndNxt, 0, TcpFlags.Rst, 0);
+                SendBareSegment(c.LocalIp, c.RemoteIp, c.LocalPort, c.RemotePort, c.SndMax, 0, TcpFlags.Rst, 0);
                 Counters.Add(Counter.TcpResetsSent);
             }
             if (c.State == TcpState.SynReceived && c.Listener >= 0) FreeConnection(c);

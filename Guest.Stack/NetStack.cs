@@ -68,8 +68,16 @@ public sealed partial class NetStack<TNic> where TNic : struct, INetDevice
     /// </summary>
     public int Poll(ulong nowNanos)
     {
+        if (!_started)
+        {
+            // Calls made before the first Poll (Connect, UdpSend) armed timers at time 0: move
+            // them to the clock the caller uses.
+            RebaseTimers(nowNanos);
+            _now = nowNanos;
+            _started = true;
+            SendGratuitousArp();
+        }
         if (nowNanos > _now) _now = nowNanos;
-        if (!_started) { _started = true; SendGratuitousArp(); }
         int received = 0;
         // A bounded number of batches per call keeps timers and transmissions from starving.
         for (int round = 0; round < 8; round++)
@@ -111,6 +119,18 @@ public sealed partial class NetStack<TNic> where TNic : struct, INetDevice
             ArpDeadline(ref d);
             TcpDeadline(ref d);
             return d;
+        }
+    }
+
+    private void RebaseTimers(ulong delta)
+    {
+        for (int i = 0; i < _arpTime.Length; i++) if (_arpState[i] != ArpFree) _arpTime[i] += delta;
+        for (int i = 0; i < _conns.Length; i++)
+        {
+            var c = _conns[i];
+            if (!c.InUse) continue;
+            if (c.RtoDeadline != 0) c.RtoDeadline += delta;
+            if (c.RttTiming) c.RttStart += delta;
         }
     }
 

@@ -151,6 +151,7 @@ internal sealed class TcpConnection
     // Output bookkeeping
     public bool AckNow, NeedOutput;
     public int SegsSinceAck;
+    public int DupAcksToSend;       // out-of-order arrivals in this batch: one pure duplicate ACK each
 
     public TcpConnection(int index, int sendSize, int recvSize, int oooRanges)
     {
@@ -175,7 +176,7 @@ internal sealed class TcpConnection
         RtoDeadline = DelAckDeadline = PersistDeadline = TimeWaitDeadline = 0; Retries = PersistBackoff = 0;
         Srtt = RttVar = Rto = 0; HaveRtt = RttTiming = false; RttSeq = 0; RttStart = 0;
         Cwnd = Ssthresh = Recover = BytesAckedCa = 0; DupAcks = 0; InRecovery = false;
-        AckNow = NeedOutput = false; SegsSinceAck = 0;
+        AckNow = NeedOutput = false; SegsSinceAck = 0; DupAcksToSend = 0;
     }
 
     public uint DataEnd => SndBufSeq + (uint)SendBuf.Count;

@@ -1,0 +1,97 @@
+using Guest.Stack;
+using Guest.Stack.Tests.Support;
+
+namespace Guest.Stack.Tests;
+
+/// <summary>Two real stacks over an impaired in-memory link: bulk data both ways must arrive intact.</summary>
+public class TcpLinkTests
+{
+    static byte Pattern(long i, int stream) => (byte)(i * 31 + (i >> 9) + stream * 101);
+
+    /// <summary>A bidirectional bulk transfer: B connects to A; each sends <paramref name="bytes"/> and verifies what it reads.</summary>
+    public sealed class Bulk
+    {
+        readonly TwoStacks _s;
+        readonly long _bytes;
+        readonly byte[] _chunk = new byte[8192];
+        readonly byte[] _rbuf = new byte[8192];
+        TcpHandle _a, _b;
+        ListenerHandle _l;
+        bool _haveA;
+        public long SentA, SentB, RecvA, RecvB;
+        public bool EofA, EofB, ClosedA, ClosedB;
+        public long Mismatches;
+
+        public Bulk(TwoStacks s, long bytes)
+        {
+            _s = s; _bytes = bytes;
+            Assert.Equal(NetError.Ok, s.A.Listen(5001, 4, out _l));
+            Assert.Equal(NetError.Ok, s.B.Connect(TwoStacks.AddrA, 5001, out _b));
+        }
+
+        public bool Done => EofA && EofB;
+
+        public void Step()
+        {
+            _s.Step();
+            if (!_haveA && _s.A.TryAccept(_l, out _a)) _haveA = true;
+            if (_haveA) Pump(_s.A, _a, ref SentA, ref RecvA, ref EofA, ref ClosedA, 0, 1);
+            if (_s.B.GetState(_b) != TcpState.SynSent) Pump(_s.B, _b, ref SentB, ref RecvB, ref EofB, ref ClosedB, 1, 0);
+        }
+
+        void Pump(NetStack<LinkNic> st, TcpHandle c, ref long sent, ref long recv, ref bool eof, ref bool closed, int outStream, int inStream)
+        {
+            if (closed) return;
+            while (sent < _bytes)
+            {
+                int n = (int)Math.Min(_chunk.Length, _bytes - sent);
+                for (int i = 0; i < n; i++) _chunk[i] = Pattern(sent + i, outStream);
+                int w = st.Write(c, _chunk.AsSpan(0, n));
+                if (w < 0) Assert.Fail($"write failed {w} state {st.GetState(c)} sent {sent} recv {recv} t={_s.Now}");
+                sent += w;
+                if (w < n) break;   // back-pressure
+            }
+            while (!eof)
+            {
+                int r = st.Read(c, _rbuf);
+                if (r == NetError.EndOfStream) { eof = true; break; }
+                if (r < 0) Assert.Fail($"read failed {r} state {st.GetState(c)} sent {sent} recv {recv}");
+                if (r == 0) break;
+                for (int i = 0; i < r; i++) if (_rbuf[i] != Pattern(recv + i, inStream)) Mismatches++;
+                recv += r;
+            }
+            // The server closes once everything is exchanged; the client once it has seen the server's EOF.
+            bool server = outStream == 0;
+            if (!closed && sent == _bytes && recv == _bytes && (server || eof))
+            {
+                Assert.Equal(NetError.Ok, st.Close(c));
+                closed = true;
+            }
+        }
+    }
+
+    static void RunBulk(ulong seed, double loss, double dup, double reorder, long bytes, ulong maxVirtualSeconds = 600)
+    {
+        var s = new TwoStacks(seed);
+        s.Link.Loss = loss; s.Link.Duplicate = dup; s.Link.Reorder = reorder;
+        var bulk = new Bulk(s, bytes);
+        ulong limit = s.Now + maxVirtualSeconds * 1_000_000_000UL;
+        while (!(bulk.RecvA == bytes && bulk.RecvB == bytes && bulk.ClosedA && bulk.ClosedB) && s.Now < limit) bulk.Step();
+        Assert.Equal(bytes, bulk.RecvA);
+        Assert.Equal(bytes, bulk.RecvB);
+        Assert.Equal(0, bulk.Mismatches);
+        Assert.True(bulk.ClosedA && bulk.ClosedB);
+        // Both sides finish the close handshake; TIME-WAIT then ends and every connection is freed.
+        for (int i = 0; i < 2000 && (s.A.ConnectionsInUse + s.B.ConnectionsInUse) > 0; i++) s.Step();
+        Assert.Equal(0, s.A.ConnectionsInUse + s.B.ConnectionsInUse);
+        if (loss > 0) Assert.True(s.Link.Dropped > 0);
+        Assert.Equal(s.A.Pool.Capacity, s.A.Pool.Available);
+        Assert.Equal(s.B.Pool.Capacity, s.B.Pool.Available);
+    }
+
+    [Fact] public void Clean_link_moves_4_MiB_each_way() => RunBulk(1, 0, 0, 0, 4 << 20);
+    [Fact] public void Lossy_link_1_percent() => RunBulk(2, 0.01, 0, 0, 4 << 20);
+    [Fact] public void Lossy_duplicating_reordering_link() => RunBulk(3, 0.03, 0.02, 0.05, 3 << 20);
+    [Fact] public void Heavy_reordering_link() => RunBulk(4, 0.005, 0.01, 0.3, 2 << 20);
+    [Fact] public void Very_lossy_link_still_delivers() => RunBulk(5, 0.10, 0.01, 0.02, 1 << 20, 3600);
+}
