@@ -218,4 +218,54 @@ tender_module_headers:
         ret
         .size   tender_module_headers, . - tender_module_headers
 
+
+/* Interface dispatch. A call site loads its dispatch cell's address into R11 and calls through the
+   cell's first word, which starts as this stub. The stub keeps the call's argument registers, asks
+   the core library for the implementation (GuestRuntime_ResolveInterface(this, cell)) and jumps to it
+   as if called directly. A null `this` faults in the resolver (a null dereference crash). */
+        .text
+        .globl  RhpInitialDynamicInterfaceDispatch
+        .globl  RhpInitialInterfaceDispatch
+        .type   RhpInitialDynamicInterfaceDispatch, @function
+RhpInitialDynamicInterfaceDispatch:
+RhpInitialInterfaceDispatch:
+        push    rbp
+        mov     rbp, rsp
+        sub     rsp, 0xb0
+        mov     [rsp + 0x00], rdi
+        mov     [rsp + 0x08], rsi
+        mov     [rsp + 0x10], rdx
+        mov     [rsp + 0x18], rcx
+        mov     [rsp + 0x20], r8
+        mov     [rsp + 0x28], r9
+        movdqu  [rsp + 0x30], xmm0
+        movdqu  [rsp + 0x40], xmm1
+        movdqu  [rsp + 0x50], xmm2
+        movdqu  [rsp + 0x60], xmm3
+        movdqu  [rsp + 0x70], xmm4
+        movdqu  [rsp + 0x80], xmm5
+        movdqu  [rsp + 0x90], xmm6
+        movdqu  [rsp + 0xa0], xmm7
+        mov     rsi, r11
+        call    GuestRuntime_ResolveInterface
+        mov     r11, rax
+        mov     rdi, [rsp + 0x00]
+        mov     rsi, [rsp + 0x08]
+        mov     rdx, [rsp + 0x10]
+        mov     rcx, [rsp + 0x18]
+        mov     r8,  [rsp + 0x20]
+        mov     r9,  [rsp + 0x28]
+        movdqu  xmm0, [rsp + 0x30]
+        movdqu  xmm1, [rsp + 0x40]
+        movdqu  xmm2, [rsp + 0x50]
+        movdqu  xmm3, [rsp + 0x60]
+        movdqu  xmm4, [rsp + 0x70]
+        movdqu  xmm5, [rsp + 0x80]
+        movdqu  xmm6, [rsp + 0x90]
+        movdqu  xmm7, [rsp + 0xa0]
+        mov     rsp, rbp
+        pop     rbp
+        jmp     r11
+        .size   RhpInitialDynamicInterfaceDispatch, . - RhpInitialDynamicInterfaceDispatch
+
         .section .note.GNU-stack, "", @progbits

@@ -18,7 +18,6 @@ namespace Internal.Runtime
         private const uint HasDispatchMapFlag = 0x00040000;
         private const uint HasFinalizerFlag = 0x00100000;
         private const uint HasSealedVTableEntriesFlag = 0x00400000;
-        private const uint OptionalFieldsFlag = 0x01000000;
         private const uint IsGenericFlag = 0x02000000;
         private const uint KindMask = 0x00030000;
         private const uint ElementTypeMask = 0x7C000000;
@@ -84,7 +83,6 @@ namespace Internal.Runtime
             byte* p = AfterInterfaceMap + 8;
             if (HasDispatchMap) p += 4;
             if ((_uFlags & HasFinalizerFlag) != 0) p += 4;
-            if ((_uFlags & OptionalFieldsFlag) != 0) p += 4;
             byte* table = FollowRelative(p);
             return (IntPtr)FollowRelative(table + slot * 4);
         }

@@ -78,6 +78,12 @@ namespace Internal.Runtime
         }
     }
 
+}
+
+namespace System.Runtime
+{
+    using Internal.Runtime;
+
     // Allocation entry points ilc calls (by symbol name) and the managed allocator behind them.
     internal static unsafe class RuntimeExports
     {

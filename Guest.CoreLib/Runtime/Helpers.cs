@@ -286,3 +286,20 @@ namespace Internal.Runtime
         }
     }
 }
+
+namespace Internal.Runtime.CompilerHelpers
+{
+    // Targets of `ldtoken`. Handles are the compiler's own data pointers; the guest has no reflection
+    // to interpret them further.
+    internal static class LdTokenHelpers
+    {
+        private static RuntimeTypeHandle GetRuntimeTypeHandle(IntPtr pEEType) => new RuntimeTypeHandle { _value = pEEType };
+        private static RuntimeMethodHandle GetRuntimeMethodHandle(IntPtr pHandleSignature) => new RuntimeMethodHandle { _value = pHandleSignature };
+        private static RuntimeFieldHandle GetRuntimeFieldHandle(IntPtr pHandleSignature) => new RuntimeFieldHandle { _value = pHandleSignature };
+        private static Type GetRuntimeType(IntPtr pEEType)
+        {
+            FailFast.Abort("typeof/GetType() needs reflection, which guests do not have.");
+            return null!;
+        }
+    }
+}

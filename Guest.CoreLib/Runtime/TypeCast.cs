@@ -147,7 +147,6 @@ namespace System.Runtime
                             return cur->GetSealedVirtualSlot(impl - cur->_usNumVtableSlots);
                         }
                     }
-                    if (cur->IsArray) { if (cur == MethodTable.Of<Array>()) break; }
                 }
             }
             return IntPtr.Zero;
@@ -158,6 +157,47 @@ namespace System.Runtime
 
         [RuntimeExport("RhResolveDispatchOnType")]
         internal static IntPtr RhResolveDispatchOnType(MethodTable* mt, MethodTable* itf, ushort slot) => Resolve(mt, itf, slot);
+
+        // ilc's interface dispatch cell: the stub to call, then (until the block's terminating cell,
+        // whose stub is null and whose second word is the interface slot) a tagged reference to the
+        // interface's MethodTable.
+        internal struct DispatchCell
+        {
+            internal IntPtr Stub;
+            internal nint Cache;
+        }
+
+        private const int CacheSize = 512;
+        private static nint* s_cache; // (cell, type, target) triples, direct-mapped
+
+        [RuntimeExport("GuestRuntime_ResolveInterface")]
+        internal static IntPtr ResolveInterfaceCall(object obj, DispatchCell* cell)
+        {
+            MethodTable* mt = obj.GetMethodTable();
+            if (s_cache == null) s_cache = (nint*)Heap.Reserve((nuint)(CacheSize * 3 * sizeof(nint)));
+            nint* entry = s_cache + 3 * (int)((((ulong)cell >> 4) ^ ((ulong)mt >> 3)) & (CacheSize - 1));
+            if (entry[0] == (nint)cell && entry[1] == (nint)mt) return entry[2];
+
+            MethodTable* itf;
+            nint tagged = cell->Cache;
+            byte* at = (byte*)&cell->Cache;
+            switch ((int)(tagged & 3))
+            {
+                case 1: itf = (MethodTable*)(tagged & ~(nint)3); break;
+                case 2: itf = *(MethodTable**)(at + (tagged & ~(nint)3)); break;
+                case 3: itf = (MethodTable*)(at + (tagged & ~(nint)3)); break;
+                default: FailFast.Abort("Unsupported interface dispatch cell"); return IntPtr.Zero;
+            }
+            DispatchCell* end = cell;
+            while (end->Stub != IntPtr.Zero) end++;
+            ushort slot = (ushort)end->Cache;
+
+            IntPtr target = ResolveOrFail(mt, itf, slot);
+            entry[0] = (nint)cell;
+            entry[1] = (nint)mt;
+            entry[2] = target;
+            return target;
+        }
 
         internal static IntPtr ResolveOrFail(MethodTable* mt, MethodTable* itf, ushort slot)
         {

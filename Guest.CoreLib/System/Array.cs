@@ -59,12 +59,12 @@ namespace System
             for (int i = 0; i < array.Length; i++) array[i] = value;
         }
 
-        public static void Resize<T>(ref T[]? array, int newSize)
+        public static void Resize<T>([System.Diagnostics.CodeAnalysis.NotNull] ref T[]? array, int newSize)
         {
             if (newSize < 0) throw new ArgumentOutOfRangeException(nameof(newSize));
             T[]? larray = array;
             if (larray is null) { array = new T[newSize]; return; }
-            if (larray.Length == newSize) return;
+            if (larray.Length == newSize) { array = larray; return; }
             T[] newArray = new T[newSize];
             int n = larray.Length < newSize ? larray.Length : newSize;
             for (int i = 0; i < n; i++) newArray[i] = larray[i];

@@ -73,6 +73,39 @@ namespace System
         public static long DivRem(long a, long b, out long result) { long q = a / b; result = a - q * b; return q; }
 
         public static ulong BigMul(uint a, uint b) => (ulong)a * b;
+
+        // Helpers the JIT calls for floating-point conversions (checked and unsigned).
+        internal static int ConvertToInt32Checked(double value)
+        {
+            if (!(value > -2147483649.0 && value < 2147483648.0)) throw new OverflowException();
+            return (int)value;
+        }
+        internal static uint ConvertToUInt32Checked(double value)
+        {
+            if (!(value > -1.0 && value < 4294967296.0)) throw new OverflowException();
+            return (uint)(long)value;
+        }
+        internal static long ConvertToInt64Checked(double value)
+        {
+            if (!(value >= -9223372036854775808.0 && value < 9223372036854775808.0)) throw new OverflowException();
+            return (long)value;
+        }
+        internal static ulong ConvertToUInt64Checked(double value)
+        {
+            if (!(value > -1.0 && value < 18446744073709551616.0)) throw new OverflowException();
+            return ConvertToUInt64(value);
+        }
+        internal static ulong ConvertToUInt64(double value)
+        {
+            // Saturating, like the runtime's helper: NaN and negatives give 0.
+            if (!(value > 0)) return 0;
+            if (value >= 18446744073709551616.0) return ulong.MaxValue;
+            if (value < 9223372036854775808.0) return (ulong)(long)value;
+            return (ulong)(long)(value - 9223372036854775808.0) + 0x8000000000000000UL;
+        }
+        internal static double ConvertFromInt64(long value) => (double)value;
+        internal static double ConvertFromUInt64(ulong value) => (double)value;
+        internal static double Remainder(double x, double y) => x - y * (double)(long)(x / y);
         public static long BigMul(int a, int b) => (long)a * b;
     }
 }

@@ -197,3 +197,31 @@ namespace System
         private RuntimeType() { }
     }
 }
+
+namespace System.Collections
+{
+    public interface IEnumerable
+    {
+        IEnumerator GetEnumerator();
+    }
+
+    public interface IEnumerator
+    {
+        bool MoveNext();
+        object? Current { get; }
+        void Reset();
+    }
+}
+
+namespace System.Collections.Generic
+{
+    public interface IEnumerable<out T> : IEnumerable
+    {
+        new IEnumerator<T> GetEnumerator();
+    }
+
+    public interface IEnumerator<out T> : IDisposable, IEnumerator
+    {
+        new T Current { get; }
+    }
+}

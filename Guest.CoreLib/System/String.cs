@@ -85,7 +85,7 @@ namespace System
 
         internal static unsafe string FastAllocateString(int length)
         {
-            return Unsafe.As<string>(RuntimeExports.AllocateArrayLike(MethodTable.Of<string>(), length));
+            return Unsafe.As<string>(System.Runtime.RuntimeExports.AllocateArrayLike(MethodTable.Of<string>(), length));
         }
 
         internal static string FromChar(char c)

@@ -1,0 +1,48 @@
+using System;
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+using GuestBindings;
+
+// Each check returns null when it passes or a description of what went wrong.
+static class Program
+{
+    private static int s_failures;
+
+    static int Main(string[] args)
+    {
+        Run("strings", Checks.Strings());
+        Run("string-format", Checks.StringFormat());
+        Run("spans", Checks.Spans());
+        Run("span-slicing-bounds", Checks.SpanBounds());
+        Run("arrays", Checks.Arrays());
+        Run("generics-struct-constrained", Checks.GenericsOverStructs());
+        Run("generics-class", Checks.GenericsOverClasses());
+        Run("interface-dispatch", Checks.InterfaceDispatch());
+        Run("interface-dispatch-megamorphic", Dispatch.Check());
+        Run("virtual-calls", Checks.VirtualCalls());
+        Run("casts", Checks.Casts());
+        Run("static-constructors", Checks.StaticConstructors());
+        Run("static-readonly", Checks.StaticReadonly());
+        Run("checked-overflow-throws", Checks.CheckedOverflow());
+        Run("interlocked-volatile", Checks.InterlockedVolatile());
+        Run("binary-primitives", Checks.BinaryPrimitivesCheck());
+        Run("memory-marshal", Checks.MemoryMarshalCheck());
+        Run("unsafe", Checks.UnsafeCheck());
+        Run("math-bitops", Checks.MathBits());
+        Run("allocation", Checks.Allocation());
+        Run("boxing", Checks.Boxing());
+        Run("interpolation", Checks.Interpolation());
+        Run("clock", Checks.ClockCheck());
+        GuestConsole.WriteLine(s_failures == 0 ? "ALL PASSED" : "FAILURES: " + s_failures.ToString());
+        return s_failures == 0 ? 0 : 1;
+    }
+
+    private static void Run(string name, string? failure)
+    {
+        if (failure is null) GuestConsole.WriteLine("PASS " + name);
+        else { s_failures++; GuestConsole.WriteLine("FAIL " + name + ": " + failure); }
+    }
+}
