@@ -32,6 +32,12 @@ public sealed unsafe class GuestMemory : IDisposable
 
     internal ulong HostAddress => (ulong)_region.Pointer;
 
+    /// <summary>
+    /// The host address of the first byte, for bulk loaders that check their own bounds against
+    /// <see cref="Size"/> (the ELF loader). Everything else goes through the checked accessors.
+    /// </summary>
+    public byte* UnsafeHostPointer => _region.Pointer;
+
     /// <summary>True if [address, address + length) lies wholly inside this memory.</summary>
     public bool Contains(ulong address, ulong length)
     {

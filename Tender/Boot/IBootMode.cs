@@ -1,0 +1,139 @@
+using Tender.Kvm;
+using Tender.Kvm.Interop;
+using Tender.Loader;
+using Tender.Manifest;
+
+namespace Tender.Boot;
+
+/// <summary>
+/// The seam between the tender's common run path and one way of booting a guest (docs/abi.md:
+/// deprivileged mode, Solo5 mode). The common path does everything both modes share; a boot mode
+/// does only what differs: where boot structures live and what the CPU looks like at entry.
+/// </summary>
+/// <remarks>
+/// Order of events in <c>tender run</c>:
+/// <list type="number">
+/// <item>The ELF is parsed; <see cref="BootModes.For"/> picks the mode by <see cref="ElfImage.Kind"/>.</item>
+/// <item>The mode's <see cref="ReservedTop"/> is passed to <see cref="ElfImage.Validate"/>.</item>
+/// <item>The common path opens /dev/kvm, creates the VM, adds RAM as memory slot 0 at
+///   guest-physical 0 (<see cref="BootContext.Ram"/>, <see cref="BootContext.MemorySize"/> bytes),
+///   loads the ELF's segments into it, creates vCPU 0 and reads the supported CPUID and TSC rate.</item>
+/// <item><see cref="Prepare"/> writes whatever the mode needs into RAM (boot info, command line,
+///   manifest copy, page tables, GDT…) or into extra memory slots it adds with
+///   <see cref="Vm.AddMemory"/> (keep guest-physical addresses below 2^35: see platform.md), and
+///   returns the entry state as a <see cref="BootSetup"/>.</item>
+/// <item>The common path sets CPUID (<see cref="BootSetup.Cpuid"/>), then special registers, general
+///   registers and FPU state on vCPU 0, and runs the guest: hypercalls on ports 0x500 + n are
+///   dispatched for both modes; pointers in their arguments are checked against
+///   <see cref="BootSetup.GuestAccess"/>; any other port-I/O exit goes to
+///   <see cref="BootSetup.FaultReporter"/> first (a mode's private reporting port), and otherwise
+///   ends the run as a crash.</item>
+/// </list>
+/// A mode must not keep state between runs; the tender boots one guest per process.
+/// </remarks>
+public interface IBootMode
+{
+    /// <summary>Short name for logs and traces: "deprivileged", "solo5".</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Checks the memory size (bytes, from --mem) for this mode and returns the size to use (a mode
+    /// may round it, as solo5-hvt rounds to 2 MiB). Throws <see cref="TenderException"/> with a
+    /// user-facing message if the size is unusable.
+    /// </summary>
+    ulong AdjustMemorySize(ulong requestedBytes);
+
+    /// <summary>Bytes at the top of RAM the ELF image must leave free (stack, guard page, rings).</summary>
+    ulong ReservedTop(ElfImage elf, ulong memorySize);
+
+    /// <summary>
+    /// Lays out the boot structures and returns the state vCPU 0 starts in. Throws
+    /// <see cref="TenderException"/> for problems the user can fix (exit code 1).
+    /// </summary>
+    BootSetup Prepare(BootContext context);
+}
+
+/// <summary>What the common run path hands a boot mode. Everything here is already validated.</summary>
+public sealed class BootContext
+{
+    /// <summary>The VM, for extra memory slots (<see cref="Vm.AddMemory"/>; RAM is slot 0).</summary>
+    public required Vm Vm { get; init; }
+
+    /// <summary>vCPU 0: read its reset state (e.g. <see cref="Vcpu.GetSpecialRegisters"/>) to start from.
+    /// Do not set registers here; return them in <see cref="BootSetup"/>.</summary>
+    public required Vcpu Vcpu { get; init; }
+
+    /// <summary>Guest RAM: guest-physical [0, MemorySize), with the ELF's PT_LOAD segments already loaded.</summary>
+    public required GuestMemory Ram { get; init; }
+
+    public required ulong MemorySize { get; init; }
+
+    public required ElfImage Elf { get; init; }
+
+    /// <summary>The manifest in force: --manifest, else the ELF's MFT1 note, else no devices.</summary>
+    public required AppManifest Manifest { get; init; }
+
+    /// <summary>
+    /// The manifest in Solo5's binary form (struct mft, 8 + 104·N bytes) with the device fields
+    /// and <c>attached</c> filled in by the device layer: copy it into guest memory as is.
+    /// </summary>
+    public required byte[] ManifestBinary { get; init; }
+
+    /// <summary>The guest's command line: its arguments joined by spaces, without the NUL (at most
+    /// 8191 bytes of UTF-8, checked).</summary>
+    public required string CommandLine { get; init; }
+
+    /// <summary>TSC frequency of vCPU 0 in Hz (KVM_GET_TSC_KHZ × 1000): boot info's cpu_cycle_freq.</summary>
+    public required ulong TscFrequencyHz { get; init; }
+
+    /// <summary>KVM_GET_SUPPORTED_CPUID: start from these for <see cref="BootSetup.Cpuid"/>.</summary>
+    public required KvmCpuidEntry2[] SupportedCpuid { get; init; }
+}
+
+/// <summary>The entry state and the per-mode hooks the run loop needs.</summary>
+public sealed class BootSetup
+{
+    /// <summary>General-purpose registers, RIP and RFLAGS at entry.</summary>
+    public required KvmRegs Registers { get; init; }
+
+    /// <summary>Segments, GDTR/IDTR, CR0/CR3/CR4, EFER at entry (start from the vCPU's reset state).</summary>
+    public required KvmSregs SpecialRegisters { get; init; }
+
+    /// <summary>x87/SSE state at entry; null leaves KVM's reset state.</summary>
+    public KvmFpu? Fpu { get; init; }
+
+    /// <summary>CPUID the guest sees; null means <see cref="BootContext.SupportedCpuid"/> unchanged.</summary>
+    public KvmCpuidEntry2[]? Cpuid { get; init; }
+
+    /// <summary>Which guest addresses hypercall arguments may point to, and with which access.</summary>
+    public required GuestAccessMap GuestAccess { get; init; }
+
+    /// <summary>Decodes a mode-private port-I/O exit (deprivileged mode's fault stub), or null.</summary>
+    public IFaultReporter? FaultReporter { get; init; }
+
+    /// <summary>Lines describing the memory layout, for the debug log and crash reports.</summary>
+    public IReadOnlyList<string> LayoutDescription { get; init; } = [];
+}
+
+/// <summary>
+/// A boot mode's private channel for CPU exceptions: deprivileged mode's CPL 0 fault stub reports
+/// each exception by an `out` to a port the guest cannot use.
+/// </summary>
+public interface IFaultReporter
+{
+    /// <summary>
+    /// Returns true and the fault if <paramref name="io"/> is this reporter's port; false if the
+    /// exit is not its business. Reads whatever state it needs from the vCPU and memory.
+    /// </summary>
+    bool TryDecode(in IoExit io, Vcpu vcpu, out GuestFault fault);
+}
+
+/// <summary>A CPU exception the guest took, as reported by a fault stub.</summary>
+/// <param name="Vector">Exception vector (0–31 for CPU exceptions).</param>
+/// <param name="ErrorCode">The error code the CPU pushed, or null for vectors without one.</param>
+/// <param name="Rip">RIP of the faulting instruction (or after it, for traps).</param>
+/// <param name="Cs">CS at the time (its low two bits are the CPL the guest was at).</param>
+/// <param name="Rflags">RFLAGS at the time.</param>
+/// <param name="Rsp">The guest's RSP at the time (not the stub's).</param>
+/// <param name="Ss">SS at the time.</param>
+public sealed record GuestFault(uint Vector, ulong? ErrorCode, ulong Rip, ulong Cs, ulong Rflags, ulong Rsp, ulong Ss);

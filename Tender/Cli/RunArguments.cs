@@ -1,0 +1,114 @@
+namespace Tender.Cli;
+
+/// <summary>
+/// The part of `tender run`'s command line that System.CommandLine cannot express, split off
+/// before it parses the rest:
+/// <list type="bullet">
+/// <item>solo5-hvt's device flags, whose option name carries the device name after a colon
+///   (<c>--net:service=tap0</c>, <c>--block-sector-size:disk=4096</c>);</item>
+/// <item><c>--trace</c> alone (trace to stderr) versus <c>--trace=FILE</c>: an optional value
+///   must be attached with '=', or <c>--trace kernel.elf</c> would take the kernel as the file;</item>
+/// <item>the kernel and the guest's arguments: the first operand is the kernel, and everything
+///   after it belongs to the guest, even tokens that look like options (one leading <c>--</c> is
+///   dropped); a <c>--</c> before the kernel (solo5-hvt's spelling) is accepted too.</item>
+/// </list>
+/// </summary>
+internal sealed class RunArguments
+{
+    /// <summary>Options whose value may be the next token (so that token is not the kernel).</summary>
+    private static readonly HashSet<string> OptionsWithValue =
+        ["--manifest", "--mem", "--timeout", "--trace-format", "--log-level"];
+
+    public static readonly string[] DeviceOptions = ["net", "net-mac", "block", "block-sector-size"];
+
+    public List<string> Tokens { get; } = [];
+    public List<Run.DeviceFlag> Devices { get; } = [];
+    public bool Trace { get; private set; }
+    public string? TracePath { get; private set; }
+    public string? Kernel { get; private set; }
+    public List<string> GuestArguments { get; } = [];
+
+    public static RunArguments Split(IReadOnlyList<string> args)
+    {
+        var result = new RunArguments();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string token = args[i];
+            if (result.Kernel is not null)
+            {
+                if (token == "--" && result.GuestArguments.Count == 0 && !result._droppedSeparator)
+                {
+                    result._droppedSeparator = true;
+                    continue;
+                }
+                result.GuestArguments.Add(token);
+                continue;
+            }
+            if (token == "--")
+            {
+                if (i + 1 < args.Count)
+                {
+                    result.Kernel = args[++i];
+                    result._droppedSeparator = true; // the guest's arguments follow directly
+                }
+                continue;
+            }
+            if (token == "--trace")
+            {
+                result.Trace = true;
+                continue;
+            }
+            if (token.StartsWith("--trace=", StringComparison.Ordinal))
+            {
+                string path = token["--trace=".Length..];
+                if (path.Length == 0) throw new TenderException("--trace=: the file name is empty (use --trace alone for stderr)");
+                result.Trace = true;
+                result.TracePath = path;
+                continue;
+            }
+            if (TryDevice(token, out var device))
+            {
+                result.Devices.Add(device);
+                continue;
+            }
+            if (token.StartsWith('-') && token.Length > 1)
+            {
+                result.Tokens.Add(token);
+                if (OptionsWithValue.Contains(token) && i + 1 < args.Count) result.Tokens.Add(args[++i]);
+                continue;
+            }
+            result.Kernel = token;
+        }
+        if (result.Kernel is not null) result.Tokens.Add(result.Kernel);
+        return result;
+    }
+
+    private bool _droppedSeparator;
+
+    private static bool TryDevice(string token, out Run.DeviceFlag device)
+    {
+        device = null!;
+        foreach (var option in DeviceOptions)
+        {
+            string prefix = "--" + option + ":";
+            if (!token.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            string rest = token[prefix.Length..];
+            int equals = rest.IndexOf('=');
+            if (equals <= 0 || equals == rest.Length - 1)
+                throw new TenderException($"{token}: expected --{option}:NAME={ValueName(option)}");
+            device = new Run.DeviceFlag(option, rest[..equals], rest[(equals + 1)..]);
+            return true;
+        }
+        if (token.StartsWith("--net=", StringComparison.Ordinal) || token.StartsWith("--block=", StringComparison.Ordinal))
+            throw new TenderException($"{token}: name the device: --net:NAME=IFACE or --block:NAME=PATH (solo5-hvt's spelling)");
+        return false;
+    }
+
+    private static string ValueName(string option) => option switch
+    {
+        "net" => "IFACE",
+        "net-mac" => "MAC",
+        "block" => "PATH",
+        _ => "BYTES",
+    };
+}

@@ -1,0 +1,149 @@
+using System.CommandLine;
+using Serilog.Events;
+using Tender.Diagnostics;
+using Tender.Run;
+
+namespace Tender.Cli;
+
+/// <summary>`tender run`: its options, help text, and the hand-off to <see cref="GuestRunner"/>.</summary>
+internal static class RunCommand
+{
+    private static readonly Option<string?> Manifest = new("--manifest")
+    {
+        Description = "Application manifest (JSON); overrides a manifest note in the ELF",
+        HelpName = "FILE",
+    };
+
+    private static readonly Option<string> Memory = new("--mem")
+    {
+        Description = $"Guest memory in MiB (default {RunOptions.DefaultMemoryMiB}, as solo5-hvt)",
+        HelpName = "MiB",
+    };
+
+    // Declared for --help only: RunArguments takes --trace and --trace=FILE off the command line
+    // before parsing (an optional value must be attached with '=').
+    private static readonly Option<string?> Trace = new("--trace")
+    {
+        Description = "Print every hypercall (time, vCPU, name, arguments, result, duration) to stderr, or to FILE with --trace=FILE",
+        HelpName = "FILE",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private static readonly Option<string> TraceFormatOption = new("--trace-format")
+    {
+        Description = "Trace format: text (default) or json (one JSON object per line)",
+        HelpName = "text|json",
+    };
+
+    private static readonly Option<string?> TimeoutOption = new("--timeout")
+    {
+        Description = "Stop the guest after DUR (500ms, 5s, 2m, 1h) and exit with 124",
+        HelpName = "DUR",
+    };
+
+    private static readonly Option<bool> Quiet = new("--quiet", "-q")
+    {
+        Description = "Show only the guest's output and errors",
+    };
+
+    private static readonly Option<string?> LogLevel = new("--log-level")
+    {
+        Description = "Tender log level on stderr: error, warning (default), info, debug, verbose",
+        HelpName = "LEVEL",
+    };
+
+    private static readonly Argument<string> Kernel = new("kernel.elf")
+    {
+        Description = "The guest: an ELF with a Tender deprivileged note or Solo5's hvt ABI note",
+    };
+
+    private static readonly Argument<string[]> GuestArguments = new("args")
+    {
+        Description = "Arguments for the guest (its command line); everything after the kernel, an optional -- first",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("run", """
+            Boot a guest ELF under /dev/kvm and service its hypercalls.
+
+            Devices, in solo5-hvt's spelling (parsed; devices are not supported yet):
+              --net:NAME=IFACE  --net-mac:NAME=MAC  --block:NAME=PATH  --block-sector-size:NAME=BYTES
+
+            Exit codes: the guest's HALT status (0-254); 255 guest aborted; 1 tender error;
+            124 --timeout expired; 125 guest crashed (CPU exception, triple fault, bad hypercall);
+            130/143 stopped by SIGINT/SIGTERM.
+            """);
+        command.Options.Add(Manifest);
+        command.Options.Add(Memory);
+        command.Options.Add(Trace);
+        command.Options.Add(TraceFormatOption);
+        command.Options.Add(TimeoutOption);
+        command.Options.Add(Quiet);
+        command.Options.Add(LogLevel);
+        command.Arguments.Add(Kernel);
+        command.Arguments.Add(GuestArguments);
+        return command;
+    }
+
+    /// <summary>Builds the run's options from a parse of the pre-split tokens.</summary>
+    public static RunOptions ToOptions(ParseResult parse, RunArguments split)
+    {
+        ulong memoryMiB = RunOptions.DefaultMemoryMiB;
+        if (parse.GetValue(Memory) is string mem)
+        {
+            if (!ulong.TryParse(mem, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out memoryMiB) || memoryMiB == 0)
+                throw new TenderException($"--mem={mem}: expected a positive whole number of MiB");
+        }
+        var format = TraceFormat.Text;
+        if (parse.GetValue(TraceFormatOption) is string f)
+        {
+            format = f switch
+            {
+                "text" => TraceFormat.Text,
+                "json" => TraceFormat.Json,
+                _ => throw new TenderException($"--trace-format={f}: expected text or json"),
+            };
+            if (!split.Trace) throw new TenderException("--trace-format needs --trace or --trace=FILE");
+        }
+        TimeSpan? timeout = null;
+        string? timeoutText = parse.GetValue(TimeoutOption);
+        if (timeoutText is not null)
+        {
+            if (!DurationParser.TryParse(timeoutText, out var duration, out var error))
+                throw new TenderException($"--timeout: {error}");
+            timeout = duration;
+        }
+        return new RunOptions
+        {
+            KernelPath = split.Kernel ?? throw new TenderException("run: missing the kernel ELF (usage: tender run [options] kernel.elf [--] [args])"),
+            GuestArguments = split.GuestArguments,
+            ManifestPath = parse.GetValue(Manifest),
+            MemoryMiB = memoryMiB,
+            Trace = split.Trace,
+            TracePath = split.TracePath,
+            TraceFormat = format,
+            Timeout = timeout,
+            TimeoutText = timeoutText,
+            Devices = split.Devices,
+        };
+    }
+
+    public static LogEventLevel LogLevelOf(ParseResult parse)
+    {
+        if (parse.GetValue(LogLevel) is string level)
+        {
+            return level.ToLowerInvariant() switch
+            {
+                "error" => LogEventLevel.Error,
+                "warning" or "warn" => LogEventLevel.Warning,
+                "info" or "information" => LogEventLevel.Information,
+                "debug" => LogEventLevel.Debug,
+                "verbose" or "trace" => LogEventLevel.Verbose,
+                _ => throw new TenderException($"--log-level={level}: expected error, warning, info, debug or verbose"),
+            };
+        }
+        return parse.GetValue(Quiet) ? LogEventLevel.Error : LogEventLevel.Warning;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Tender.Hypercalls;
+
+namespace Tender.Diagnostics;
+
+/// <summary>What one hypercall did, filled in by the handler (plain stores: cheap when not traced).</summary>
+internal struct TraceRecord
+{
+    public int Number;
+    public uint Argument;
+    public ulong A0;
+    public ulong A1;
+    public long? Result;
+}
+
+public enum TraceFormat { Text, Json }
+
+/// <summary>
+/// --trace: one line per hypercall as it happens, to stderr or a file, as text or JSON lines.
+/// Exists only when tracing is on; the handler's untraced path is a null check.
+/// </summary>
+internal sealed class HypercallTracer : IDisposable
+{
+    private readonly TextWriter? _text;
+    private readonly Stream? _jsonStream;
+    private readonly Utf8JsonWriter? _json;
+    private readonly long _bootTimestamp;
+    private readonly bool _ownsWriter;
+
+    public HypercallTracer(string? path, TraceFormat format, long bootTimestamp)
+    {
+        _bootTimestamp = bootTimestamp;
+        if (format == TraceFormat.Json)
+        {
+            _jsonStream = path is null ? Console.OpenStandardError() : OpenFile(path);
+            _json = new Utf8JsonWriter(_jsonStream, new JsonWriterOptions { SkipValidation = true });
+        }
+        else if (path is null)
+        {
+            _text = Console.Error;
+        }
+        else
+        {
+            _text = new StreamWriter(OpenFile(path), new UTF8Encoding(false)) { AutoFlush = true };
+            _ownsWriter = true;
+        }
+    }
+
+    private static FileStream OpenFile(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TenderException($"--trace={path}: cannot create the file: {e.Message}");
+        }
+    }
+
+    public void Record(in TraceRecord r, long startedTimestamp)
+    {
+        long now = Stopwatch.GetTimestamp();
+        double sinceBoot = Stopwatch.GetElapsedTime(_bootTimestamp, startedTimestamp).TotalSeconds;
+        double micros = Stopwatch.GetElapsedTime(startedTimestamp, now).TotalMicroseconds;
+        string name = HvtAbi.Name(r.Number);
+        if (_json is not null)
+        {
+            _json.Reset();
+            _json.WriteStartObject();
+            _json.WriteNumber("t", Math.Round(sinceBoot, 6));
+            _json.WriteNumber("vcpu", 0);
+            _json.WriteString("call", name);
+            _json.WriteNumber("arg", r.Argument);
+            WriteJsonArguments(_json, r);
+            if (r.Result is long result) _json.WriteNumber("result", result);
+            _json.WriteNumber("us", Math.Round(micros, 2));
+            _json.WriteEndObject();
+            _json.Flush();
+            _jsonStream!.WriteByte((byte)'\n');
+            _jsonStream.Flush();
+        }
+        else
+        {
+            string result = r.Result is long value ? $" -> {HvtAbi.ResultName(value)}" : "";
+            _text!.WriteLine($"[{sinceBoot,12:F6}] vcpu0 {name,-8} {TextArguments(r)}{result} ({micros:F1} us)");
+        }
+    }
+
+    private static string TextArguments(in TraceRecord r) => r.Number switch
+    {
+        HvtAbi.Walltime => $"nsecs={r.A0}",
+        HvtAbi.Puts => $"data=0x{r.A0:x} len={r.A1}",
+        HvtAbi.Poll => $"timeout_nsecs={r.A0} ready_set=0",
+        HvtAbi.Halt => $"cookie=0x{r.A0:x} exit_status={(long)r.A1}",
+        _ => $"handle={r.A0}",
+    };
+
+    private static void WriteJsonArguments(Utf8JsonWriter json, in TraceRecord r)
+    {
+        switch (r.Number)
+        {
+            case HvtAbi.Walltime: json.WriteNumber("nsecs", r.A0); break;
+            case HvtAbi.Puts: json.WriteNumber("data", r.A0); json.WriteNumber("len", r.A1); break;
+            case HvtAbi.Poll: json.WriteNumber("timeout_nsecs", r.A0); json.WriteNumber("ready_set", 0); break;
+            case HvtAbi.Halt: json.WriteNumber("cookie", r.A0); json.WriteNumber("exit_status", (long)r.A1); break;
+            default: json.WriteNumber("handle", r.A0); break;
+        }
+    }
+
+    public void Dispose()
+    {
+        _json?.Dispose();
+        if (_jsonStream is FileStream) _jsonStream.Dispose();
+        if (_ownsWriter) _text?.Dispose();
+    }
+}
