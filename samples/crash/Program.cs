@@ -1,0 +1,91 @@
+using System;
+using System.Runtime.CompilerServices;
+using GuestBindings;
+
+// Fails on purpose, in the way the first argument selects. How each failure ends (docs/guests.md):
+//   CPU faults reach the tender's fault stub: crash report, exit 125
+//     null       read through a null reference (page fault at a small address)
+//     stack      unbounded recursion into the stack guard page (page fault)
+//     divide     integer division by zero (#DE)
+//   managed exceptions are fail-fast: "Unhandled exception: <type>: <message> (thrown at RIP ...)", exit 255
+//     index      array index out of range (IndexOutOfRangeException)
+//     throw      explicit throw (InvalidOperationException)
+//     overflow   checked arithmetic overflow (OverflowException)
+//     cast       invalid cast (InvalidCastException)
+//   allocation failure is reported by the allocator, exit 255
+//     oom        allocate until the heap is exhausted ("Out of memory: ...")
+//   abort      GuestBindings' Guest.Abort(message), exit 255
+static class Program
+{
+#pragma warning disable CS0649 // never assigned: the point is to read them through null
+    private sealed class Node { public int Value; public Node? Next; }
+
+    private static Node? s_nothing;
+    private static int s_depth;
+#pragma warning restore CS0649
+
+    static int Main(string[] args)
+    {
+        string what = args.Length > 0 ? args[0] : "";
+        GuestConsole.WriteLine("crash: " + what);
+        switch (what)
+        {
+            case "null":
+                return ReadThroughNull(s_nothing);
+            case "stack":
+                return Recurse(1);
+            case "divide":
+                return Divide(1, Zero());
+            case "index":
+                int[] small = new int[4];
+                return small[Index(args)];
+            case "throw":
+                throw new InvalidOperationException("explicit failure requested");
+            case "overflow":
+                return checked(int.MaxValue + Index(args));
+            case "cast":
+                object o = args.Length > 100 ? new Node() : "not a node";
+                return ((Node)o).Value;
+            case "oom":
+                return Exhaust();
+            case "abort":
+                Guest.Abort("crash: abort requested");
+                return 0;
+            default:
+                GuestConsole.WriteLine("usage: crash null|stack|divide|index|throw|overflow|cast|oom|abort");
+                return 2;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ReadThroughNull(Node? n) => n!.Next!.Value + n.Value;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int Recurse(int n)
+    {
+        Span<byte> frame = stackalloc byte[256];
+        frame[n & 255] = (byte)n;
+        s_depth = n;
+        return Recurse(n + 1) + frame[(n * 7) & 255];
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int Zero() => 0;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int Divide(int a, int b) => a / b;
+
+    // args.Length + 3: 4 with one argument, so `small[4]` is out of range and MaxValue + 4 overflows.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int Index(string[] args) => args.Length + 3;
+
+    private static int Exhaust()
+    {
+        byte[][] keep = new byte[4096][];
+        for (int i = 0; ; i++)
+        {
+            keep[i & 4095] = new byte[16 << 20];
+            keep[i & 4095][0] = 1;
+        }
+    }
+}
