@@ -281,12 +281,14 @@ public sealed partial class NetStack<TNic>
         c.SndWnd = h.Window; c.MaxSndWnd = h.Window; c.SndWl1 = h.Seq; c.SndWl2 = h.Ack;
         if (ack)
         {
-            if (c.RttTiming && c.Retries == 0) RttSample(c, _now - c.RttStart);
+            bool synRetransmitted = c.Retries > 0;
+            if (c.RttTiming && !synRetransmitted) RttSample(c, _now - c.RttStart);
             c.RttTiming = false;
             c.SndUna = h.Ack;
             c.State = TcpState.Established;
             c.RtoDeadline = 0; c.Retries = 0;
-            c.Rto = c.HaveRtt ? c.Rto : _cfg.TcpInitialRto;
+            // RFC 6298 (5.7): after a lost SYN, data starts with an RTO of 3 s, not the backed-off one.
+            if (!c.HaveRtt) c.Rto = synRetransmitted ? Math.Max(3_000_000_000UL, _cfg.TcpInitialRto) : _cfg.TcpInitialRto;
             c.AckNow = true; c.NeedOutput = true;
         }
         else
@@ -529,6 +531,7 @@ public sealed partial class NetStack<TNic>
                 c.Cwnd += (uint)c.SndMss;   // each further dup ACK: one more segment has left the network
                 c.NeedOutput = true;
             }
+            else if (c.DupAcks < 3) c.NeedOutput = true;   // limited transmit (RFC 3042), see TcpOutput
         }
 
         // Window update (RFC 9293 3.10.7.4, SND.WL1/SND.WL2 rule).

@@ -88,7 +88,10 @@ public sealed partial class NetStack<TNic>
             uint dataEnd = c.DataEnd;
             unsent = Seq.Gt(dataEnd, c.SndNxt) ? (int)(dataEnd - c.SndNxt) : 0;
             uint inflight = c.SndNxt - c.SndUna;
-            uint limit = Math.Min(c.SndWnd, c.Cwnd);
+            // Limited transmit (RFC 3042): the first two duplicate ACKs each let one new segment
+            // out beyond cwnd, so a small window still produces the third duplicate ACK.
+            uint limited = !c.InRecovery && c.DupAcks > 0 ? (uint)(Math.Min(c.DupAcks, 2) * c.SndMss) : 0;
+            uint limit = Math.Min(c.SndWnd, c.Cwnd + limited);
             int usable = limit > inflight ? (int)Math.Min(limit - inflight, 0x40000000u) : 0;
             int len = Math.Min(Math.Min(unsent, usable), c.SndMss);
             bool fin = c.FinQueued && c.SndNxt + (uint)len == dataEnd && len == unsent;

@@ -12,7 +12,8 @@ public class TcpLinkTests
     public sealed class Bulk
     {
         readonly TwoStacks _s;
-        readonly long _bytes;
+        readonly long _bytes;      // B → A
+        readonly long _bytesFromA; // A → B
         readonly byte[] _chunk = new byte[8192];
         readonly byte[] _rbuf = new byte[8192];
         TcpHandle _a, _b;
@@ -22,9 +23,9 @@ public class TcpLinkTests
         public bool EofA, EofB, ClosedA, ClosedB;
         public long Mismatches;
 
-        public Bulk(TwoStacks s, long bytes)
+        public Bulk(TwoStacks s, long bytes, long bytesFromA = -1)
         {
-            _s = s; _bytes = bytes;
+            _s = s; _bytes = bytes; _bytesFromA = bytesFromA < 0 ? bytes : bytesFromA;
             Assert.Equal(NetError.Ok, s.A.Listen(5001, 4, out _l));
             Assert.Equal(NetError.Ok, s.B.Connect(TwoStacks.AddrA, 5001, out _b));
         }
@@ -35,16 +36,16 @@ public class TcpLinkTests
         {
             _s.Step();
             if (!_haveA && _s.A.TryAccept(_l, out _a)) _haveA = true;
-            if (_haveA) Pump(_s.A, _a, ref SentA, ref RecvA, ref EofA, ref ClosedA, 0, 1);
-            if (_s.B.GetState(_b) != TcpState.SynSent) Pump(_s.B, _b, ref SentB, ref RecvB, ref EofB, ref ClosedB, 1, 0);
+            if (_haveA) Pump(_s.A, _a, ref SentA, ref RecvA, ref EofA, ref ClosedA, 0, 1, _bytesFromA, _bytes);
+            if (_s.B.GetState(_b) != TcpState.SynSent) Pump(_s.B, _b, ref SentB, ref RecvB, ref EofB, ref ClosedB, 1, 0, _bytes, _bytesFromA);
         }
 
-        void Pump(NetStack<LinkNic> st, TcpHandle c, ref long sent, ref long recv, ref bool eof, ref bool closed, int outStream, int inStream)
+        void Pump(NetStack<LinkNic> st, TcpHandle c, ref long sent, ref long recv, ref bool eof, ref bool closed, int outStream, int inStream, long toSend, long toReceive)
         {
             if (closed) return;
-            while (sent < _bytes)
+            while (sent < toSend)
             {
-                int n = (int)Math.Min(_chunk.Length, _bytes - sent);
+                int n = (int)Math.Min(_chunk.Length, toSend - sent);
                 for (int i = 0; i < n; i++) _chunk[i] = Pattern(sent + i, outStream);
                 int w = st.Write(c, _chunk.AsSpan(0, n));
                 if (w < 0) Assert.Fail($"write failed {w} state {st.GetState(c)} sent {sent} recv {recv} t={_s.Now}");
@@ -62,7 +63,7 @@ public class TcpLinkTests
             }
             // The server closes once everything is exchanged; the client once it has seen the server's EOF.
             bool server = outStream == 0;
-            if (!closed && sent == _bytes && recv == _bytes && (server || eof))
+            if (!closed && sent == toSend && recv == toReceive && (server || eof))
             {
                 Assert.Equal(NetError.Ok, st.Close(c));
                 closed = true;
@@ -70,15 +71,16 @@ public class TcpLinkTests
         }
     }
 
-    static void RunBulk(ulong seed, double loss, double dup, double reorder, long bytes, ulong maxVirtualSeconds = 600)
+    static TwoStacks RunBulk(ulong seed, double loss, double dup, double reorder, long bytes, ulong maxVirtualSeconds = 600, long bytesFromA = -1)
     {
         var s = new TwoStacks(seed);
         s.Link.Loss = loss; s.Link.Duplicate = dup; s.Link.Reorder = reorder;
-        var bulk = new Bulk(s, bytes);
+        var bulk = new Bulk(s, bytes, bytesFromA);
+        long fromA = bytesFromA < 0 ? bytes : bytesFromA;
         ulong limit = s.Now + maxVirtualSeconds * 1_000_000_000UL;
-        while (!(bulk.RecvA == bytes && bulk.RecvB == bytes && bulk.ClosedA && bulk.ClosedB) && s.Now < limit) bulk.Step();
+        while (!(bulk.RecvA == bytes && bulk.RecvB == fromA && bulk.ClosedA && bulk.ClosedB) && s.Now < limit) bulk.Step();
         Assert.Equal(bytes, bulk.RecvA);
-        Assert.Equal(bytes, bulk.RecvB);
+        Assert.Equal(fromA, bulk.RecvB);
         Assert.Equal(0, bulk.Mismatches);
         Assert.True(bulk.ClosedA && bulk.ClosedB);
         // Both sides finish the close handshake; TIME-WAIT then ends and every connection is freed.
@@ -87,9 +89,18 @@ public class TcpLinkTests
         if (loss > 0) Assert.True(s.Link.Dropped > 0);
         Assert.Equal(s.A.Pool.Capacity, s.A.Pool.Available);
         Assert.Equal(s.B.Pool.Capacity, s.B.Pool.Available);
+        return s;
     }
 
     [Fact] public void Clean_link_moves_4_MiB_each_way() => RunBulk(1, 0, 0, 0, 4 << 20);
+
+    [Fact]
+    public void One_way_transfer_over_a_lossy_link_recovers_mostly_by_fast_retransmit()
+    {
+        var s = RunBulk(6, 0.01, 0, 0, 4 << 20, bytesFromA: 0);
+        ulong fast = s.B.Counters[Counter.TcpFastRetransmits], timeouts = s.B.Counters[Counter.TcpRetransmitTimeouts];
+        Assert.True(fast > timeouts, $"fast retransmits {fast}, timeouts {timeouts}");
+    }
     [Fact] public void Lossy_link_1_percent() => RunBulk(2, 0.01, 0, 0, 4 << 20);
     [Fact] public void Lossy_duplicating_reordering_link() => RunBulk(3, 0.03, 0.02, 0.05, 3 << 20);
     [Fact] public void Heavy_reordering_link() => RunBulk(4, 0.005, 0.01, 0.3, 2 << 20);

@@ -136,32 +136,60 @@ public class TcpScriptTests
         var p = new TcpPeer(h);
         var c = p.OpenActive(mss: 1000);
         uint s = p.StackIsn + 1;
-        Assert.Equal(10000, h.Stack.Write(c, new byte[10000]));
+        Assert.Equal(20000, h.Stack.Write(c, new byte[20000]));
         var burst = p.Poll();
         Assert.Equal(new uint[] { s, s + 1000, s + 2000, s + 3000 }, burst.Select(x => x.Seq));   // IW = 4 · MSS
         p.Send(Ack, p.Seq, s + 1000);
         Assert.Equal(new uint[] { s + 4000, s + 5000 }, p.Poll().Select(x => x.Seq));          // slow start: cwnd 5 MSS
-        // Segment at s+1000 was lost: three duplicate ACKs.
-        p.Send(Ack, p.Seq, s + 1000); Assert.Empty(p.Poll());
-        p.Send(Ack, p.Seq, s + 1000); Assert.Empty(p.Poll());
+        // Segment s+1000 was lost. The first two duplicate ACKs each release one new segment
+        // (limited transmit, RFC 3042); the third triggers the fast retransmit.
+        p.Send(Ack, p.Seq, s + 1000);
+        Assert.Equal(s + 6000, Assert.Single(p.Poll()).Seq);
+        p.Send(Ack, p.Seq, s + 1000);
+        Assert.Equal(s + 7000, Assert.Single(p.Poll()).Seq);
         p.Send(Ack, p.Seq, s + 1000);
         var fr = Assert.Single(p.Poll());
         Assert.Equal(s + 1000, fr.Seq); Assert.Equal(1000, fr.Data.Length);
         Assert.Equal(1UL, h.Counters[Counter.TcpFastRetransmits]);
-        // A fourth duplicate inflates cwnd by one MSS: one new segment may leave.
+        // ssthresh = 7000/2 = 3500, cwnd = 3500 + 3·1000 = 6500 with 7000 in flight. Each further
+        // duplicate inflates cwnd by one MSS: the 4th leaves 500 bytes (held back: no runt
+        // segments), the 5th lets one full segment out.
         p.Send(Ack, p.Seq, s + 1000);
-        Assert.Equal(s + 6000, Assert.Single(p.Poll()).Seq);
-        // Partial ACK (recover = s+6000): the next hole is retransmitted at once.
+        Assert.Empty(p.Poll());
+        p.Send(Ack, p.Seq, s + 1000);
+        Assert.Equal(s + 8000, Assert.Single(p.Poll()).Seq);
+        // Partial ACK (recover = s+8000): the next hole is retransmitted at once.
         p.Send(Ack, p.Seq, s + 4000);
         var partial = p.Poll();
-        Assert.Contains(partial, x => x.Seq == s + 4000 && x.Data.Length == 1000);
-        // Full ACK ends recovery; transmission continues.
-        p.Send(Ack, p.Seq, s + 7000);
+        Assert.Equal(s + 4000, partial[0].Seq);
+        Assert.Equal(1000, partial[0].Data.Length);
+        // A full ACK ends recovery; transmission continues with cwnd = min(ssthresh, flight + MSS).
+        p.Send(Ack, p.Seq, s + 9000);
         var after = p.Poll();
         Assert.NotEmpty(after);
-        Assert.All(after, x => Assert.True(Seq.Ge(x.Seq, s + 7000)));
+        Assert.All(after, x => Assert.True(Seq.Ge(x.Seq, s + 9000)));
         Assert.Equal(1UL, h.Counters[Counter.TcpFastRetransmits]);
         Assert.Equal(0UL, h.Counters[Counter.TcpRetransmitTimeouts]);
+    }
+
+    [Fact]
+    public void After_a_timeout_pure_acks_carry_the_highest_sequence_sent()
+    {
+        // Go-back-N rewinds SND.NXT; an ACK with that old number would be dropped by the peer
+        // (its RCV.NXT is beyond it), and with it the acknowledgement.
+        var h = new StackHarness().Started();
+        var p = new TcpPeer(h);
+        var c = p.OpenActive(mss: 1000);
+        uint s = p.StackIsn + 1;
+        h.Stack.Write(c, new byte[4000]);
+        Assert.Equal(4, p.Poll().Count);
+        Assert.Equal(s, Assert.Single(p.Poll(200 * Ms)).Seq);    // timeout: go back to s
+        p.Send(Ack | Psh, p.Seq, s, new byte[10]);               // peer data, acknowledging nothing new
+        p.Send(Ack | Psh, p.Seq + 10, s, new byte[10]);
+        var ack = Assert.Single(p.Poll());
+        Assert.Empty(ack.Data);
+        Assert.Equal(s + 4000, ack.Seq);
+        Assert.Equal(p.Seq + 20, ack.Ack);
     }
 
     [Fact]
