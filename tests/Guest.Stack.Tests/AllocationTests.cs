@@ -28,6 +28,7 @@ public class AllocationTests
 
         long frames0 = (long)(s.A.Counters[Counter.RxFrames] + s.B.Counters[Counter.RxFrames]);
         long bytes0 = bulk.RecvA + bulk.RecvB;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         long before = GC.GetAllocatedBytesForCurrentThread();
         int steps = 0;
         while (bulk.RecvA + bulk.RecvB < bytes0 + (6 << 20))
@@ -38,8 +39,9 @@ public class AllocationTests
             while (s.B.UdpReceive(ub, rbuf, out _, out _) > 0) { }
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        double seconds = clock.Elapsed.TotalSeconds;
         long frames = (long)(s.A.Counters[Counter.RxFrames] + s.B.Counters[Counter.RxFrames]) - frames0;
-        _out.WriteLine($"{steps} steps, {s.A.Counters[Counter.UdpDelivered]} datagrams, {frames} frames, {bulk.RecvA + bulk.RecvB - bytes0} bytes, {allocated} bytes allocated");
+        _out.WriteLine($"{steps} steps, {s.A.Counters[Counter.UdpDelivered]} datagrams, {frames} frames, {bulk.RecvA + bulk.RecvB - bytes0} bytes, {allocated} bytes allocated, {seconds * 1000:F0} ms wall ({(bulk.RecvA + bulk.RecvB - bytes0) * 8 / seconds / 1e9:F2} Gbit/s through both stacks and the simulated wire)");
         Assert.True(frames > 4000, "too few frames measured");
         Assert.True(s.A.Counters[Counter.UdpDelivered] > 20, "too few UDP datagrams in the window");
         Assert.Equal(0, allocated);

@@ -37,6 +37,22 @@ public class EthernetTests
     }
 
     [Fact]
+    public void A_busy_device_keeps_frames_queued_in_order_until_it_takes_them()
+    {
+        var h = new StackHarness().Started();
+        h.Wire.MaxSendPerBatch = 1;
+        h.Stack.UdpBind(9, out var u);
+        for (int i = 0; i < 5; i++) h.Stack.UdpSend(u, new Ipv4Address(StackHarness.PeerIp), 9, new[] { (byte)i });
+        Assert.Single(h.Poll());
+        Assert.Equal(0UL, h.Stack.NextDeadline);       // more to send: poll again at once
+        Assert.True(h.Counters[Counter.TxDeviceBusy] > 0);
+        var rest = new List<byte[]>();
+        for (int i = 0; i < 4; i++) rest.AddRange(h.Poll());
+        Assert.Equal(new byte[] { 1, 2, 3, 4 }, rest.Select(f => f[14 + 20 + 8]));
+        Assert.Equal(ulong.MaxValue, h.Stack.NextDeadline);
+    }
+
+    [Fact]
     public void Short_frames_are_padded_to_the_ethernet_minimum()
     {
         var h = new StackHarness();

@@ -71,9 +71,9 @@ public class TcpLinkTests
         }
     }
 
-    static TwoStacks RunBulk(ulong seed, double loss, double dup, double reorder, long bytes, ulong maxVirtualSeconds = 600, long bytesFromA = -1)
+    static TwoStacks RunBulk(ulong seed, double loss, double dup, double reorder, long bytes, ulong maxVirtualSeconds = 600, long bytesFromA = -1, int poolSlots = 1024)
     {
-        var s = new TwoStacks(seed);
+        var s = new TwoStacks(seed, poolSlots: poolSlots);
         s.Link.Loss = loss; s.Link.Duplicate = dup; s.Link.Reorder = reorder;
         var bulk = new Bulk(s, bytes, bytesFromA);
         long fromA = bytesFromA < 0 ? bytes : bytesFromA;
@@ -101,6 +101,14 @@ public class TcpLinkTests
         ulong fast = s.B.Counters[Counter.TcpFastRetransmits], timeouts = s.B.Counters[Counter.TcpRetransmitTimeouts];
         Assert.True(fast > timeouts, $"fast retransmits {fast}, timeouts {timeouts}");
     }
+    [Fact]
+    public void A_small_buffer_pool_throttles_tcp_instead_of_failing()
+    {
+        // 40 slots: fewer than one window of segments. TCP must wait for buffers, not drop or stall.
+        var s = RunBulk(7, 0.01, 0, 0, 1 << 20, poolSlots: 40);
+        Assert.True(s.A.Counters[Counter.NoBuffers] + s.B.Counters[Counter.NoBuffers] == 0, "TCP asked for buffers it could not get");
+    }
+
     [Fact] public void Lossy_link_1_percent() => RunBulk(2, 0.01, 0, 0, 4 << 20);
     [Fact] public void Lossy_duplicating_reordering_link() => RunBulk(3, 0.03, 0.02, 0.05, 3 << 20);
     [Fact] public void Heavy_reordering_link() => RunBulk(4, 0.005, 0.01, 0.3, 2 << 20);
