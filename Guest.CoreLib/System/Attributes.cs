@@ -21,7 +21,6 @@ namespace System.Runtime.CompilerServices
         PreserveSig = 0x0080,
         AggressiveInlining = 0x0100,
         AggressiveOptimization = 0x0200,
-        Async = 0x2000,
         InternalCall = 0x1000,
     }
 

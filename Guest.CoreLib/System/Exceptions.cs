@@ -55,22 +55,6 @@ namespace System
         public ArgumentOutOfRangeException(string? message, Exception? innerException) : base(message, innerException) { }
         public ArgumentOutOfRangeException(string? paramName) : base(null, paramName) { }
         public ArgumentOutOfRangeException(string? paramName, string? message) : base(message, paramName) { }
-        public static void ThrowIfNegative(int value, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string? paramName = null)
-        {
-            if (value < 0) throw new ArgumentOutOfRangeException(paramName, "Value must be non-negative.");
-        }
-        public static void ThrowIfGreaterThan(int value, int other, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string? paramName = null)
-        {
-            if (value > other) throw new ArgumentOutOfRangeException(paramName, "Value is too large.");
-        }
-        public static void ThrowIfLessThan(int value, int other, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string? paramName = null)
-        {
-            if (value < other) throw new ArgumentOutOfRangeException(paramName, "Value is too small.");
-        }
-        public static void ThrowIfNegativeOrZero(int value, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string? paramName = null)
-        {
-            if (value <= 0) throw new ArgumentOutOfRangeException(paramName, "Value must be positive.");
-        }
     }
 
     public class ArithmeticException : SystemException

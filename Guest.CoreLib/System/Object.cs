@@ -143,12 +143,15 @@ namespace System
         internal IntPtr m_functionPointer;
 #pragma warning restore CS0649, CS0169
 
+        private protected Delegate() { }
+
         // Delegates are not supported in guests yet: without the ilc construction helpers a program that
         // creates one fails to compile instead of misbehaving at run time.
     }
 
     public abstract class MulticastDelegate : Delegate
     {
+        private protected MulticastDelegate() { }
     }
 
     public struct Nullable<T> where T : struct

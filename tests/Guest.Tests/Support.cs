@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Guest.Tests;
+
+/// <summary>
+/// A test that boots guests under /dev/kvm. Without /dev/kvm it is skipped, saying why, except under
+/// CI=true, where it runs (and fails): CI machines have /dev/kvm.
+/// </summary>
+public sealed class KvmFactAttribute : FactAttribute
+{
+    public KvmFactAttribute()
+    {
+        Skip = KvmSkipReason();
+    }
+
+    internal static string? KvmSkipReason()
+    {
+        bool ci = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+        if (!ci && !File.Exists("/dev/kvm")) return "/dev/kvm is missing: this test boots a guest under KVM";
+        return null;
+    }
+}
+
+/// <summary>The <see cref="KvmFactAttribute"/> rule for theories.</summary>
+public sealed class KvmTheoryAttribute : TheoryAttribute
+{
+    public KvmTheoryAttribute()
+    {
+        Skip = KvmFactAttribute.KvmSkipReason();
+    }
+}
+
+public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+}
+
+public static class Repo
+{
+    public static string Root { get; } = FindRoot();
+
+    private static string FindRoot()
+    {
+        for (string? d = AppContext.BaseDirectory; d is not null; d = Path.GetDirectoryName(d))
+            if (File.Exists(Path.Combine(d, "Tender.slnx"))) return d;
+        throw new InvalidOperationException("repository root (Tender.slnx) not found above " + AppContext.BaseDirectory);
+    }
+
+    public static ProcessResult Run(string file, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null)
+    {
+        var psi = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory ?? Root,
+        };
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit();
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {timeout}:\n{stdout}\n{stderr}");
+        }
+        p.WaitForExit();
+        return new ProcessResult(p.ExitCode, stdout.ToString(), stderr.ToString());
+    }
+}
+
+/// <summary>Builds guest projects with scripts/build-guest, once each, one at a time.</summary>
+public static class GuestBuilds
+{
+    private static readonly object s_lock = new();
+    private static readonly Dictionary<string, string> s_built = new();
+
+    /// <summary>Builds samples/<paramref name="sample"/> and returns the ELF path (the script's last line).</summary>
+    public static string Elf(string sample)
+    {
+        lock (s_lock)
+        {
+            if (s_built.TryGetValue(sample, out string? elf)) return elf;
+            ProcessResult r = Repo.Run(Path.Combine(Repo.Root, "scripts", "build-guest"), [Path.Combine(Repo.Root, "samples", sample)], TimeSpan.FromMinutes(10));
+            Assert.True(r.ExitCode == 0, "scripts/build-guest failed:\n" + r);
+            string[] lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.NotEmpty(lines);
+            elf = lines[^1];
+            Assert.True(File.Exists(elf), "build-guest's last line is not an existing file: " + elf);
+            s_built[sample] = elf;
+            return elf;
+        }
+    }
+
+    /// <summary>Builds a plain project (not a guest) in Release, serialised with the guest builds.</summary>
+    public static void BuildProject(string relativePath)
+    {
+        lock (s_lock)
+        {
+            ProcessResult r = Repo.Run("dotnet", ["build", Path.Combine(Repo.Root, relativePath), "-c", "Release", "-nologo", "-v", "q"], TimeSpan.FromMinutes(10));
+            Assert.True(r.ExitCode == 0, "dotnet build " + relativePath + " failed:\n" + r);
+        }
+    }
+}
+
+public static class Tender
+{
+    /// <summary>Boots <paramref name="elf"/> with scripts/tender run.</summary>
+    public static ProcessResult Run(string elf, string[] guestArgs, string[]? tenderOptions = null, int timeoutSeconds = 120)
+    {
+        var args = new List<string> { "run", "--timeout", $"{timeoutSeconds}s" };
+        if (tenderOptions is not null) args.AddRange(tenderOptions);
+        args.Add(elf);
+        args.Add("--");
+        args.AddRange(guestArgs);
+        return Repo.Run(Path.Combine(Repo.Root, "scripts", "tender"), args, TimeSpan.FromSeconds(timeoutSeconds + 300));
+    }
+}
