@@ -16,7 +16,8 @@ public sealed partial class NetStack<TNic>
     private int _challengeCount;
     private ushort _nextEphemeral;
 
-    private static readonly int[] CookieMss = { 536, 1200, 1440, 1460 };
+    /// <summary>The four MSS values a SYN cookie can encode (2 bits). A switch, not an array initialiser: no static data to set up in the guest.</summary>
+    private static int CookieMss(uint index) => (index & 3) switch { 0 => 536, 1 => 1200, 2 => 1440, _ => 1460 };
 
     private void InitTcp()
     {
@@ -194,7 +195,7 @@ public sealed partial class NetStack<TNic>
     {
         int peerMss = h.Mss > 0 ? h.Mss : 536;
         int idx = 0;
-        for (int i = CookieMss.Length - 1; i >= 0; i--) if (CookieMss[i] <= peerMss && CookieMss[i] <= _ourMss) { idx = i; break; }
+        for (int i = 3; i >= 0; i--) if (CookieMss((uint)i) <= peerMss && CookieMss((uint)i) <= _ourMss) { idx = i; break; }
         uint counter = (uint)(_now / 64_000_000_000UL);
         uint cookie = (CookieHash(remote, h.SourcePort, h.DestinationPort, counter) & 0xFFFFFF00u) | (counter & 0x3F) << 2 | (uint)idx;
         bool ts = h.HasTimestamps;
@@ -227,7 +228,7 @@ public sealed partial class NetStack<TNic>
         c.LocalIp = local;
         c.Irs = h.Seq - 1; c.RcvNxt = h.Seq;
         c.Iss = cookie; c.SndUna = h.Ack; c.SndNxt = h.Ack; c.SndMax = h.Ack; c.SndBufSeq = h.Ack;
-        c.SndMss = Math.Min(CookieMss[cookie & 3], _ourMss);
+        c.SndMss = Math.Min(CookieMss(cookie), _ourMss);
         if (h.HasTimestamps)
         {
             c.TsEnabled = true; c.OfferTs = true; c.TsRecent = h.TsVal; c.TsOffset = 0;

@@ -31,7 +31,8 @@ public sealed partial class NetStack<TNic> where TNic : struct, INetDevice
     private int _icmpTokens;
     private ulong _icmpRefill;
 
-    public StackCounters Counters { get; } = new StackCounters();
+    private readonly StackCounters _counters = new StackCounters();
+    public StackCounters Counters => _counters;
     public StackConfig Config => _cfg;
     public MacAddress Mac => _mac;
     public Ipv4Address Address => _cfg.Address;

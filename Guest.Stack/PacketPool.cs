@@ -35,15 +35,17 @@ public sealed unsafe class PacketPool
     private readonly bool[] _inUse;
     private int _freeCount;
 
-    public int SlotSize { get; }
-    public int Capacity { get; }
+    private readonly int _slotSize;
+    private readonly int _capacity;
+    public int SlotSize => _slotSize;
+    public int Capacity => _capacity;
     public int Available => _freeCount;
 
     public PacketPool(int slots, int slotSize = 2048)
     {
         if (slots <= 0 || slotSize < 128) throw new ArgumentException("pool needs slots > 0 and slotSize >= 128");
         _array = new byte[(long)slots * slotSize];
-        SlotSize = slotSize; Capacity = slots;
+        _slotSize = slotSize; _capacity = slots;
         _free = new int[slots]; _inUse = new bool[slots];
         for (int i = 0; i < slots; i++) _free[i] = slots - 1 - i;
         _freeCount = slots;
@@ -55,7 +57,7 @@ public sealed unsafe class PacketPool
         if (memory == null || slotSize < 128 || length / slotSize <= 0 || length / slotSize > int.MaxValue)
             throw new ArgumentException("pool memory too small or too large for the slot size");
         _memory = memory;
-        SlotSize = slotSize; Capacity = (int)(length / slotSize);
+        _slotSize = slotSize; _capacity = (int)(length / slotSize);
         _free = new int[Capacity]; _inUse = new bool[Capacity];
         for (int i = 0; i < Capacity; i++) _free[i] = Capacity - 1 - i;
         _freeCount = Capacity;
