@@ -90,6 +90,8 @@ public sealed class NetRingService : IDisposable
         {
             if ((uint)handle >= DevicePoller.MaxHandles) { error = $"handle {handle} is not in 0..{DevicePoller.MaxHandles - 1}"; return false; }
             if (Find(handle) is not null) { error = $"NIC handle {handle} already has a ring"; return false; }
+            foreach (var other in _rings)
+                if (ReferenceEquals(other.Tap, tap)) { error = $"TAP {tap.InterfaceName} already serves the ring of NIC handle {other.Handle}"; return false; }
             if (ringAddress % NetRingLayout.Alignment != 0)
             {
                 error = $"ring address 0x{ringAddress:x} is not {NetRingLayout.Alignment}-byte aligned";
@@ -152,10 +154,20 @@ public sealed class NetRingService : IDisposable
             Interlocked.Read(ref r.TxFrames), Interlocked.Read(ref r.TxBytes), Interlocked.Read(ref r.TxErrors), Interlocked.Read(ref r.Batches));
     }
 
-    /// <summary>A guest kick (port 0x600): wakes the I/O thread if it sleeps. Any thread.</summary>
+    /// <summary>
+    /// A guest kick (port 0x600): wakes the I/O thread if it sleeps. Any thread.
+    /// It also turns "sleeping" back to "awake" at once, before raising the wake-up, so the
+    /// guest's next posts (while the I/O thread is still being scheduled) do not kick again:
+    /// one kick per sleep. Safe because the wake-up is raised afterwards: the I/O thread consumes
+    /// it only after this write, and writes "sleeping" again only after that, re-checking the
+    /// producers as always (docs/ring-io.md).
+    /// </summary>
     public void Kick()
     {
         Interlocked.Increment(ref _kicks);
+        foreach (var ring in _rings)
+            if (!ring.Failed && _memory.TryGetSpan(ring.Address + NetRingLayout.TenderStateOffset, 4, out var state, out _))
+                Interlocked.CompareExchange(ref Field(state, 0), (uint)NetRingState.Awake, (uint)NetRingState.Sleeping);
         _kick.Set();
     }
 

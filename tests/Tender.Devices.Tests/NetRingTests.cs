@@ -152,6 +152,19 @@ public sealed class NetRingTests
     }
 
     [RootFact]
+    public void One_kick_per_sleep_however_fast_the_guest_posts()
+    {
+        using var rig = new Rig();
+        // A long spin: once woken, the I/O thread stays awake for the rest of the test.
+        using var service = new NetRingService(rig.Memory, new NetRingOptions { SpinBeforeSleep = TimeSpan.FromSeconds(2) });
+        var guest = Attach(rig, service, tx: 64);
+        Assert.True(SpinUntil(() => Volatile.Read(ref guest.TenderState) == (uint)NetRingState.Sleeping), "never slept");
+        for (int i = 0; i < 40; i++) guest.Send(rig.FromGuest(60, i), Wait);
+        Assert.Equal(1, guest.Kicks);
+        for (int i = 0; i < 40; i++) Assert.Equal(rig.FromGuest(60, i), rig.Peer.Receive(Wait));
+    }
+
+    [RootFact]
     public void Ring_input_wakes_a_poll_through_the_receive_signal()
     {
         using var rig = new Rig();
@@ -339,6 +352,7 @@ public sealed class NetRingTests
         _ = new TestGuestRing(rig.Memory, null, RingAddress, 16, 16, BufferPool, 1514);
         Assert.True(service.TryAttach(0, rig.Tap, RingAddress, out var ok), ok);
         Assert.Contains("already has a ring", Refused(RingAddress + 0x1000));
+        Assert.Contains("already serves the ring of NIC handle 0", Refused(RingAddress + 0x2000, handle: 1));
     }
 
     [RootFact]
