@@ -94,7 +94,7 @@ public sealed record IxgbeOptions
 /// Thread-safe: register accesses (vCPU thread) and <see cref="Receive"/> (a wire/poller thread)
 /// are serialised; transmitted frames and error reports are delivered after the lock is released.
 /// </summary>
-public sealed class Ixgbe82599 : IEthernetEndpoint
+public sealed class Ixgbe82599 : IEthernetEndpoint, IMmioDevice
 {
     /// <summary>Intel.</summary>
     public const ushort VendorId = 0x8086;
@@ -145,6 +145,9 @@ public sealed class Ixgbe82599 : IEthernetEndpoint
             _rstReads = _eepromReads = _dmaInitReads = _linkReads = 0;
         }
     }
+
+    /// <summary>BAR0's size (the MMIO window the tender routes to <see cref="HandleMmio"/>).</summary>
+    public ulong MmioSize => Bar0Size;
 
     /// <summary>The function's configuration space (identity; Bus Master Enable gates DMA).</summary>
     public EmulatedPciConfigSpace Config { get; }
