@@ -383,6 +383,80 @@ public sealed class NetRingTests
         }
     }
 
+    [RootFact]
+    public void Random_descriptors_and_indices_never_make_the_engine_fail_or_reach_outside_guest_memory()
+    {
+        // A hostile guest: every descriptor and both producer indices random (a fixed seed, so a
+        // failure reproduces), many rounds. Each round either completes descriptors with a
+        // status or faults the ring; the engine itself never throws.
+        using var rig = new Rig();
+        var random = new Random(4242);
+        int faults = 0, completed = 0;
+        for (int round = 0; round < 100; round++)
+        {
+            using var service = Manual(rig);
+            rig.Memory.Span(RingAddress, 0x200 + 16 * 32).Clear();
+            var guest = Attach(rig, service, rx: 16, tx: 16);
+            for (uint slot = 0; slot < 16; slot++)
+            {
+                RandomDescriptor(random, guest.TxDescriptor(slot));
+                RandomDescriptor(random, guest.RxDescriptor(slot));
+            }
+            Volatile.Write(ref guest.TxProducer, random.Next(4) == 0 ? (uint)random.NextInt64(0, 1L << 32) : (uint)random.Next(0, 17));
+            Volatile.Write(ref guest.RxProducer, random.Next(4) == 0 ? (uint)random.NextInt64(0, 1L << 32) : (uint)random.Next(0, 17));
+            for (int pass = 0; pass < 3; pass++) completed += service.ServiceOnce();
+            if (service.Fault is NetRingFault fault)
+            {
+                Assert.Equal(0, fault.Handle);
+                Assert.Contains("producer index", fault.Message);
+                faults++;
+            }
+        }
+        // Both outcomes were exercised.
+        Assert.True(faults > 0 && completed > 0, $"faults {faults}, completed {completed}");
+    }
+
+    private static void RandomDescriptor(Random random, Span<byte> d)
+    {
+        ulong address = random.Next(3) switch
+        {
+            0 => (ulong)random.NextInt64(),                                               // anywhere
+            1 => MemoryBase + MemorySize - (ulong)random.Next(0, 20_000),                  // near the end
+            _ => BufferPool + (ulong)random.Next(0, 1 << 20),                              // inside
+        };
+        uint length = random.Next(3) switch
+        {
+            0 => (uint)random.NextInt64(0, 1L << 32),
+            1 => (uint)random.Next(0, 20),
+            _ => (uint)random.Next(1400, 1600),
+        };
+        TestGuestRing.WriteDescriptor(d, address, length, random.Next(8) == 0 ? (ushort)random.Next(1, 65536) : (ushort)0);
+    }
+
+    [RootFact]
+    public void A_guest_scribbling_over_its_ring_while_the_io_thread_runs_cannot_break_the_engine()
+    {
+        using var rig = new Rig();
+        using var service = new NetRingService(rig.Memory, new NetRingOptions { SpinBeforeSleep = TimeSpan.FromMilliseconds(1) });
+        var guest = Attach(rig, service, rx: 16, tx: 16);
+        var random = new Random(99);
+        var area = RingAddress;
+        long start = Stopwatch.GetTimestamp();
+        int writes = 0;
+        while (Stopwatch.GetElapsedTime(start) < TimeSpan.FromMilliseconds(300) && service.Fault is null)
+        {
+            // Random bytes anywhere in the header's guest fields and the descriptors, with a kick.
+            int offset = random.Next(4) == 0 ? 0x40 * random.Next(1, 4) : 0x200 + random.Next(0, 32 * 16 - 8);
+            BinaryPrimitives.WriteUInt64LittleEndian(rig.Memory.Span(area + (ulong)offset, 8), (ulong)random.NextInt64());
+            service.Kick();
+            writes++;
+        }
+        Assert.True(SpinUntil(() => service.Fault is not null), $"after {writes} random writes the ring never faulted");
+        // Random indices end as a ring fault (handle 0), never as the engine's own failure (-1).
+        Assert.Equal(0, service.Fault!.Handle);
+        Assert.Equal((uint)NetRingState.Failed, guest.TenderState);
+    }
+
     /// <summary>Polls a condition every millisecond for at most 5 s.</summary>
     private static bool SpinUntil(Func<bool> condition)
     {
