@@ -28,14 +28,17 @@ public class TapInteropTests
         public Action<NetStack<TapNic>>? Job;   // runs on the stack thread every iteration
         readonly Stopwatch _clock = Stopwatch.StartNew();
 
-        public Guest(TapDevice tap)
+        public readonly TapLoss Loss = new();
+
+        public Guest(TapDevice tap, double loss = 0)
         {
+            Loss.Rate = loss;
             _tap = tap;
             var cfg = new StackConfig { Seed = (ulong)Environment.TickCount64 };
             Assert.Equal(ConfigError.None, cfg.ApplyCommandLine($"--ipv4={tap.StackIp}/24 --ipv4-gateway={tap.HostIp}"));
             cfg.TcpSendBufferSize = cfg.TcpReceiveBufferSize = 256 * 1024;
             var pool = new PacketPool(1024);
-            Stack = new NetStack<TapNic>(new TapNic(tap.Fd, pool, new MacAddress(0x02_00_5E_00_00_02)), pool, cfg);
+            Stack = new NetStack<TapNic>(new TapNic(tap.Fd, pool, new MacAddress(0x02_00_5E_00_00_02), Loss), pool, cfg);
             _thread = new Thread(Loop) { IsBackground = true, Name = "guest-stack" };
             _thread.Start();
         }
@@ -99,22 +102,28 @@ public class TapInteropTests
     }
 
     [Fact]
-    public async Task Linux_tcp_client_echoes_8_MiB_through_the_stack()
+    public Task Linux_tcp_client_echoes_8_MiB_through_the_stack() => Echo(8 << 20, 0);
+
+    [Fact]
+    public Task Echo_with_linux_survives_2_percent_loss_each_way() => Echo(2 << 20, 0.02);
+
+    async Task Echo(int size, double loss)
     {
         using var tap = Tap();
         if (tap == null) return;
-        using var g = new Guest(tap);
+        using var g = new Guest(tap, loss);
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Parse(tap.StackIp), 7).WaitAsync(TimeSpan.FromSeconds(10));
         var stream = client.GetStream();
-        var data = new byte[8 << 20];
+        var data = new byte[size];
         new Random(5).NextBytes(data);
         var sw = Stopwatch.StartNew();
         var writer = Task.Run(async () => { await stream.WriteAsync(data); client.Client.Shutdown(SocketShutdown.Send); });
         var back = new MemoryStream();
         await stream.CopyToAsync(back).WaitAsync(TimeSpan.FromSeconds(60));
         await writer;
-        _out.WriteLine($"echoed {data.Length} bytes in {sw.ElapsedMilliseconds} ms; counters: rto={g.Stack.Counters[Counter.TcpRetransmitTimeouts]} fr={g.Stack.Counters[Counter.TcpFastRetransmits]}");
+        _out.WriteLine($"echoed {data.Length} bytes in {sw.ElapsedMilliseconds} ms; counters: rto={g.Stack.Counters[Counter.TcpRetransmitTimeouts]} fr={g.Stack.Counters[Counter.TcpFastRetransmits]} dropped in/out {g.Loss.DroppedIn}/{g.Loss.DroppedOut}");
+        if (loss > 0) Assert.True(g.Loss.DroppedIn > 0 && g.Loss.DroppedOut > 0);
         Assert.Null(g.Failure);
         Assert.Equal(data.Length, back.Length);
         Assert.True(data.AsSpan().SequenceEqual(back.ToArray()), "echoed data differs");

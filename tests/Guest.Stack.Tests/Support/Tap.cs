@@ -82,13 +82,23 @@ public sealed class TapDevice : IDisposable
     public void Dispose() => Libc.close(Fd);   // a non-persistent TAP disappears with its last descriptor
 }
 
+/// <summary>Frames a <see cref="TapNic"/> loses on purpose, in each direction (the host has no netem).</summary>
+public sealed class TapLoss
+{
+    public double Rate;
+    public long DroppedIn, DroppedOut;
+    XorShift _rng = new(42);
+    public bool Drop() => Rate > 0 && (_rng.Next() >> 11) * (1.0 / (1UL << 53)) < Rate;
+}
+
 /// <summary>The stack's device over a TAP descriptor: one read/write system call per frame.</summary>
 public unsafe struct TapNic : INetDevice
 {
     readonly int _fd;
     readonly PacketPool _pool;
     readonly MacAddress _mac;
-    public TapNic(int fd, PacketPool pool, MacAddress mac) { _fd = fd; _pool = pool; _mac = mac; }
+    readonly TapLoss? _loss;
+    public TapNic(int fd, PacketPool pool, MacAddress mac, TapLoss? loss = null) { _fd = fd; _pool = pool; _mac = mac; _loss = loss; }
     public MacAddress Mac => _mac;
     public int Mtu => 1500;
 
@@ -100,6 +110,7 @@ public unsafe struct TapNic : INetDevice
             nint r;
             fixed (byte* p = _pool.Data(b)) r = Libc.read(_fd, p, b.Length);
             if (r <= 0) { _pool.Return(b); break; }
+            if (_loss != null && _loss.Drop()) { _loss.DroppedIn++; _pool.Return(b); continue; }
             b.Length = (int)r;
             into[n++] = b;
         }
@@ -111,6 +122,7 @@ public unsafe struct TapNic : INetDevice
         int n = 0;
         for (; n < frames.Length; n++)
         {
+            if (_loss != null && _loss.Drop()) { _loss.DroppedOut++; _pool.Return(frames[n]); continue; }
             nint w;
             fixed (byte* p = _pool.Data(frames[n])) w = Libc.write(_fd, p, frames[n].Length);
             if (w < 0 && Marshal.GetLastPInvokeError() == Libc.EAGAIN) break;   // kernel queue full: keep the rest
