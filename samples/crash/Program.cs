@@ -14,7 +14,7 @@ using GuestBindings;
 //     cast       invalid cast (InvalidCastException)
 //   allocation failure is reported by the allocator, exit 255
 //     oom        allocate until the heap is exhausted ("Out of memory: ...")
-//   abort      GuestBindings' Guest.Abort(message), exit 255
+//   abort      GuestBindings' Unikernel.Abort(message), exit 255
 static class Program
 {
 #pragma warning disable CS0649 // never assigned: the point is to read them through null
@@ -49,7 +49,7 @@ static class Program
             case "oom":
                 return Exhaust();
             case "abort":
-                Guest.Abort("crash: abort requested");
+                Unikernel.Abort("crash: abort requested");
                 return 0;
             default:
                 GuestConsole.WriteLine("usage: crash null|stack|divide|index|throw|overflow|cast|oom|abort");

@@ -146,3 +146,14 @@ public class CrashTests
         Assert.Matches(@"Out of memory: allocation of \d+ bytes failed \(heap \d+ used, \d+ free\)", r.Stdout + r.Stderr);
     }
 }
+
+public class GuestStackTests
+{
+    [KvmFact]
+    public void Guest_Stack_compiled_unchanged_into_a_guest_moves_data_over_tcp()
+    {
+        ProcessResult r = Tender.Run(GuestBuilds.ElfAt("tests/Guest.Tests/guests/stack-loopback"), ["--mib=2"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Matches(@"stack-loopback: sent=4194304 received=4194304 mismatches=0 frames=\d+ ns=\d+ ok", r.Stdout);
+    }
+}

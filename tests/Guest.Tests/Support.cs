@@ -81,18 +81,21 @@ public static class GuestBuilds
     private static readonly Dictionary<string, string> s_built = new();
 
     /// <summary>Builds samples/<paramref name="sample"/> and returns the ELF path (the script's last line).</summary>
-    public static string Elf(string sample)
+    public static string Elf(string sample) => ElfAt(Path.Combine("samples", sample));
+
+    /// <summary>Builds the guest project in <paramref name="relativeDir"/> (from the repository root).</summary>
+    public static string ElfAt(string relativeDir)
     {
         lock (s_lock)
         {
-            if (s_built.TryGetValue(sample, out string? elf)) return elf;
-            ProcessResult r = Repo.Run(Path.Combine(Repo.Root, "scripts", "build-guest"), [Path.Combine(Repo.Root, "samples", sample)], TimeSpan.FromMinutes(10));
+            if (s_built.TryGetValue(relativeDir, out string? elf)) return elf;
+            ProcessResult r = Repo.Run(Path.Combine(Repo.Root, "scripts", "build-guest"), [Path.Combine(Repo.Root, relativeDir)], TimeSpan.FromMinutes(10));
             Assert.True(r.ExitCode == 0, "scripts/build-guest failed:\n" + r);
             string[] lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             Assert.NotEmpty(lines);
             elf = lines[^1];
             Assert.True(File.Exists(elf), "build-guest's last line is not an existing file: " + elf);
-            s_built[sample] = elf;
+            s_built[relativeDir] = elf;
             return elf;
         }
     }

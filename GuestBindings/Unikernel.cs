@@ -3,8 +3,8 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace GuestBindings
 {
-    /// <summary>The running guest: its arguments, memory, and how it ends.</summary>
-    public static unsafe class Guest
+    /// <summary>The running unikernel: its arguments, memory, waiting, and how it ends.</summary>
+    public static unsafe class Unikernel
     {
         /// <summary>Exit status the tender reports for <see cref="Abort"/> (Solo5's SOLO5_EXIT_ABORT).</summary>
         public const int AbortExitCode = 255;
