@@ -117,8 +117,11 @@ public sealed class Ixgbe82599 : IEthernetEndpoint, IMmioDevice
     private readonly IxgbeOptions _options;
     private readonly byte[] _txFrame = new byte[MaxTransmitPacket];
     private readonly byte[] _rxFrame = new byte[MaxTransmitPacket + FcsLength];
-    private readonly List<(byte[] Buffer, int Length)> _outbox = [];
-    private readonly List<IxgbeDeviceError> _pendingErrors = [];
+    // Frames and error reports produced under the lock, delivered after it is released. The
+    // lists are swapped out, not copied, so the steady state allocates nothing.
+    private List<(byte[] Buffer, int Length)> _outbox = [];
+    private List<(byte[] Buffer, int Length)>? _spareOutbox = [];
+    private List<IxgbeDeviceError> _pendingErrors = [];
     private readonly Queue<IxgbeDeviceError> _recentErrors = new();
     private IEthernetWire? _wire;
     private long _errorCount;
@@ -393,7 +396,6 @@ public sealed class Ixgbe82599 : IEthernetEndpoint, IMmioDevice
         byte[] mac = _options.MacAddress;
         _regs[RAL0 / 4] = (uint)(mac[0] | mac[1] << 8 | mac[2] << 16 | mac[3] << 24);
         _regs[RAH0 / 4] = (uint)(mac[4] | mac[5] << 8) | RAH_AV;
-        _outbox.Clear();
         _rstReads = _options.ResetLatencyReads > 0 ? 1 : 0;
         _eepromReads = _options.ResetLatencyReads;
         _dmaInitReads = _options.ResetLatencyReads;
@@ -984,25 +986,40 @@ public sealed class Ixgbe82599 : IEthernetEndpoint, IMmioDevice
     /// <summary>Delivers transmitted frames and error reports gathered under the lock, outside it.</summary>
     private void Flush()
     {
-        if (_outbox.Count == 0 && _pendingErrors.Count == 0) return;
-        (byte[] Buffer, int Length)[] frames;
-        IxgbeDeviceError[] errors;
+        List<(byte[] Buffer, int Length)>? frames = null;
+        List<IxgbeDeviceError>? errors = null;
         IEthernetWire? wire;
         lock (_sync)
         {
-            frames = _outbox.ToArray();
-            _outbox.Clear();
-            errors = _pendingErrors.ToArray();
-            _pendingErrors.Clear();
+            if (_outbox.Count == 0 && _pendingErrors.Count == 0) return;
+            if (_outbox.Count > 0)
+            {
+                frames = _outbox;
+                _outbox = _spareOutbox ?? [];
+                _spareOutbox = null;
+            }
+            if (_pendingErrors.Count > 0)
+            {
+                errors = _pendingErrors;
+                _pendingErrors = [];
+            }
             wire = _wire;
         }
-        foreach (var (buffer, length) in frames)
+        if (frames is not null)
         {
-            try { wire?.Transmit(buffer.AsSpan(0, length)); }
-            finally { ArrayPool<byte>.Shared.Return(buffer); }
+            try
+            {
+                foreach (var (buffer, length) in frames) wire?.Transmit(buffer.AsSpan(0, length));
+            }
+            finally
+            {
+                foreach (var (buffer, _) in frames) ArrayPool<byte>.Shared.Return(buffer);
+                frames.Clear();
+                lock (_sync) _spareOutbox ??= frames;
+            }
         }
         Action<IxgbeDeviceError>? handler = ErrorReported;
-        if (handler is not null)
+        if (handler is not null && errors is not null)
             foreach (IxgbeDeviceError error in errors) handler(error);
     }
 }
