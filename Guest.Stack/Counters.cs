@@ -10,7 +10,7 @@ public enum Counter
     ArpMalformed, ArpUnsupported, ArpRequestsReceived, ArpRepliesReceived, ArpRequestsSent, ArpRepliesSent,
     ArpQueueFull, ArpResolutionFailed, ArpCacheFull,
     // IPv4
-    IpMalformed, IpBadChecksum, IpNotForUs, IpFragmentDropped, IpUnknownProtocol, IpNoRoute, IpOptionsSkipped,
+    IpMalformed, IpBadChecksum, IpBadSource, IpNotForUs, IpFragmentDropped, IpUnknownProtocol, IpNoRoute, IpOptionsSkipped,
     // ICMP
     IcmpMalformed, IcmpBadChecksum, IcmpEchoRequests, IcmpEchoReplies, IcmpUnreachableSent,
     IcmpUnreachableRateLimited, IcmpOtherTypes,

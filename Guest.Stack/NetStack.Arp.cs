@@ -112,9 +112,16 @@ public sealed partial class NetStack<TNic>
         if (r == ArpParse.Malformed) { Counters.Add(Counter.ArpMalformed); return false; }
         if (r != ArpParse.Ok) { Counters.Add(Counter.ArpUnsupported); return false; }
         Counters.Add(a.Operation == Arp.OpRequest ? Counter.ArpRequestsReceived : Counter.ArpRepliesReceived);
-        if (a.SenderIp.IsAny || a.SenderIp.IsBroadcast || a.SenderMac.IsMulticast || a.SenderIp == _cfg.Address) return false;
-        // RFC 826: update an existing entry for the sender; add one only if the packet is for us.
         bool forUs = a.TargetIp == _cfg.Address;
+        if (a.SenderMac.IsMulticast || a.SenderIp.IsBroadcast || a.SenderIp == _cfg.Address) return false;
+        if (a.SenderIp.IsAny)
+        {
+            // An address probe (RFC 5227): someone checks whether our address is taken. Answer
+            // so it finds the conflict, but learn nothing from a sender without an address.
+            if (!forUs || a.Operation != Arp.OpRequest) return false;
+            return ReplyInPlace(b, a);
+        }
+        // RFC 826: update an existing entry for the sender; add one only if the packet is for us.
         int e = ArpFind(a.SenderIp);
         if (e >= 0) ArpLearn(e, a.SenderIp, a.SenderMac);
         else if (forUs)
@@ -124,7 +131,12 @@ public sealed partial class NetStack<TNic>
             else Counters.Add(Counter.ArpCacheFull);
         }
         if (!forUs || a.Operation != Arp.OpRequest) return false;
-        // Reply in place, reusing the request's buffer.
+        return ReplyInPlace(b, a);
+    }
+
+    /// <summary>Turns the request in <paramref name="b"/> into our reply (no copy) and sends it.</summary>
+    private bool ReplyInPlace(PacketBuffer b, in ArpPacket a)
+    {
         var frame = _pool.SlotSpan(b.Slot).Slice(b.Offset);
         var reply = new ArpPacket
         {

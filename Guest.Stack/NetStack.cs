@@ -252,7 +252,12 @@ public sealed partial class NetStack<TNic> where TNic : struct, INetDevice
         if (r != Ipv4Parse.Ok) { Counters.Add(Counter.IpMalformed); return false; }
         bool broadcast = IsBroadcastAddress(ip.Destination);
         if (ip.Destination != _cfg.Address && !broadcast) { Counters.Add(Counter.IpNotForUs); return false; }
-        if (ip.Source.IsBroadcast || ip.Source.IsMulticast) { Counters.Add(Counter.IpMalformed); return false; }
+        // No reply can go to a broadcast, multicast or unspecified source, and a packet claiming to
+        // come from our own address is spoofed (the "land" attack): drop them all.
+        if (ip.Source.IsBroadcast || ip.Source.IsMulticast || ip.Source.IsAny || ip.Source == _cfg.Address)
+        {
+            Counters.Add(Counter.IpBadSource); return false;
+        }
         // Policy: no reassembly. Fragments are dropped and counted; TCP never needs them (we send
         // MSS-sized segments with DF), and UDP senders must keep datagrams within the MTU.
         if (ip.IsFragment) { Counters.Add(Counter.IpFragmentDropped); return false; }

@@ -112,6 +112,20 @@ public class ArpTests
     }
 
     [Fact]
+    public void Address_probes_for_our_address_are_answered_without_learning()
+    {
+        var h = new StackHarness();
+        h.Poll();
+        h.Deliver(Frames.Eth(Frames.BroadcastMac, Frames.PeerMac, 0x0806, Frames.ArpPayload(1, Frames.PeerMac, 0, new byte[6], StackHarness.StackIp)));
+        var f = Assert.Single(h.Poll());
+        Assert.Equal(Frames.PeerMac, f[..6]);
+        Assert.Equal(ArpParse.Ok, Arp.TryParse(f.AsSpan(14), out var a));
+        Assert.Equal(Arp.OpReply, a.Operation);
+        Assert.Equal(StackHarness.StackIp, a.SenderIp.Value);
+        Assert.False(h.Stack.TryGetArpEntry(Ipv4Address.Any, out _));
+    }
+
+    [Fact]
     public void Request_for_another_address_is_ignored_and_not_cached()
     {
         var h = new StackHarness();

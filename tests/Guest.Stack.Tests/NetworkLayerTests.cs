@@ -66,7 +66,10 @@ public class Ipv4Tests
         h.Deliver(Frames.Eth(Frames.StackMac, Frames.PeerMac, 0x0800, Frames.Ip(Peer, Us, 1, echo, flagsFrag: 0x0010)));   // offset
         h.Deliver(Frames.Eth(Frames.StackMac, Frames.PeerMac, 0x0800, Frames.Ip(Peer, 0x0A000009, 1, echo)));
         h.Deliver(Frames.Eth(Frames.StackMac, Frames.PeerMac, 0x0800, Frames.Ip(Peer, Us, 99, echo)));
+        h.Deliver(Frames.Eth(Frames.StackMac, Frames.PeerMac, 0x0800, Frames.Ip(Us, Us, 1, echo)));            // land
+        h.Deliver(Frames.Eth(Frames.StackMac, Frames.PeerMac, 0x0800, Frames.Ip(0xFFFFFFFF, Us, 1, echo)));
         Assert.Empty(h.Poll());
+        Assert.Equal(2UL, h.Counters[Counter.IpBadSource]);
         Assert.Equal(1UL, h.Counters[Counter.IpBadChecksum]);
         Assert.Equal(2UL, h.Counters[Counter.IpFragmentDropped]);
         Assert.Equal(1UL, h.Counters[Counter.IpNotForUs]);
