@@ -174,6 +174,26 @@ public sealed partial class NetStack<TNic>
     }
 
     /// <summary>
+    /// Half close: queued data is still delivered, then FIN; reading goes on until the peer's FIN
+    /// (Read returns EndOfStream). Writes fail from now on. Close the handle when done.
+    /// </summary>
+    public int ShutdownWrite(TcpHandle connection)
+    {
+        var c = Get(connection);
+        if (c == null) return NetError.InvalidHandle;
+        if (c.FinQueued) return NetError.Ok;
+        switch (c.State)
+        {
+            case TcpState.Established: c.State = TcpState.FinWait1; break;
+            case TcpState.CloseWait: c.State = TcpState.LastAck; break;
+            default: return c.State == TcpState.Closed && c.Error != 0 ? c.Error : NetError.NotConnected;
+        }
+        c.FinQueued = true;
+        c.NeedOutput = true;
+        return NetError.Ok;
+    }
+
+    /// <summary>
     /// Graceful close: queued data is still delivered, then FIN; the stack finishes the closing
     /// handshake and TIME-WAIT by itself. The handle is invalid afterwards. Unread received data
     /// turns the close into an abort (RST), so the peer learns its data was not consumed.
@@ -182,13 +202,13 @@ public sealed partial class NetStack<TNic>
     {
         var c = Get(connection);
         if (c == null) return NetError.InvalidHandle;
-        if (c.RecvBuf.Count > 0 && c.IsSynchronized) return Abort(connection);
+        if (c.RecvBuf.Count > 0 && c.IsSynchronized && c.State != TcpState.TimeWait) return Abort(connection);
         switch (c.State)
         {
             case TcpState.Established:
-                c.State = TcpState.FinWait1; c.FinQueued = true; c.NeedOutput = true; break;
             case TcpState.CloseWait:
-                c.State = TcpState.LastAck; c.FinQueued = true; c.NeedOutput = true; break;
+                ShutdownWrite(connection);
+                break;
             case TcpState.SynReceived:
                 return Abort(connection);
             case TcpState.Closed:
@@ -197,7 +217,7 @@ public sealed partial class NetStack<TNic>
                 return NetError.Ok;
         }
         c.AppOwned = false;
-        if (c.State == TcpState.FinWait2) c.TimeWaitDeadline = _now + _cfg.TcpTimeWait;
+        if (c.State == TcpState.FinWait2) c.TimeWaitDeadline = _now + _cfg.TcpTimeWait;  // orphan: do not wait forever
         return NetError.Ok;
     }
 

@@ -374,6 +374,34 @@ public class TcpScriptTests
     }
 
     [Fact]
+    public void Half_close_sends_fin_and_keeps_reading_until_the_peer_closes()
+    {
+        var h = new StackHarness().Started();
+        var p = new TcpPeer(h);
+        var c = p.OpenPassive(out _);
+        h.Stack.Write(c, new byte[] { 1, 2 });
+        Assert.Equal(NetError.Ok, h.Stack.ShutdownWrite(c));
+        Assert.Equal(NetError.NotConnected, h.Stack.Write(c, new byte[1]));
+        var segs = p.Poll();
+        Assert.True(segs[^1].Has(Fin));
+        Assert.Equal(2, segs.Sum(x => x.Data.Length));
+        p.Send(Ack, p.Seq, p.StackIsn + 4);                      // data and FIN acknowledged: FIN-WAIT-2
+        p.Send(Ack | Psh, p.Seq, p.StackIsn + 4, new byte[] { 9, 8, 7 });
+        p.Poll(100 * Ms);
+        Assert.Equal(TcpState.FinWait2, h.Stack.GetState(c));
+        var buf = new byte[8];
+        Assert.Equal(3, h.Stack.Read(c, buf));
+        p.Send(Fin | Ack, p.Seq + 3, p.StackIsn + 4);
+        Assert.Equal(p.Seq + 4, Assert.Single(p.Poll()).Ack);
+        Assert.Equal(TcpState.TimeWait, h.Stack.GetState(c));
+        Assert.Equal(NetError.EndOfStream, h.Stack.Read(c, buf));
+        Assert.Equal(NetError.Ok, h.Stack.Close(c));
+        Assert.Equal(1, h.Stack.ConnectionsInUse);                // TIME-WAIT goes on without the handle
+        p.Poll(61_000 * Ms);
+        Assert.Equal(0, h.Stack.ConnectionsInUse);
+    }
+
+    [Fact]
     public void Simultaneous_open_passes_through_syn_received()
     {
         var h = new StackHarness().Started();
