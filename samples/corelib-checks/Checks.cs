@@ -423,3 +423,38 @@ static class Dispatch
         return null;
     }
 }
+
+// GuestBindings behaviour that needs the tender (so it is not part of the host-run table).
+static class BindingChecks
+{
+    public static string? Yield()
+    {
+        ulong t0 = Clock.MonotonicNanoseconds;
+        ulong ready = Unikernel.Yield(t0 + 20_000_000);
+        ulong t1 = Clock.MonotonicNanoseconds;
+        if (ready != 0) return "ready set " + ready.ToString() + " without devices";
+        if (t1 - t0 < 15_000_000) return "returned after " + (t1 - t0).ToString() + " ns, before the 20 ms deadline";
+        if (t1 - t0 > 5_000_000_000) return "took " + (t1 - t0).ToString() + " ns";
+        if (Unikernel.Yield(0) != 0) return "past deadline";
+        return null;
+    }
+
+    public static string? NoDevices()
+    {
+        if (Manifest.GetDevices().Length != 0) return "devices " + Manifest.GetDevices().Length.ToString();
+        if (NetDevice.TryAcquire("service0", out NetDevice? net) != DeviceStatus.NotPresent || net is not null) return "net";
+        if (BlockDevice.TryAcquire("storage", out BlockDevice? blk) != DeviceStatus.NotPresent || blk is not null) return "block";
+        if (PciDevice.TryAcquire("pci0", out PciDevice? pci) != DeviceStatus.NotPresent || pci is not null) return "pci";
+        if (DmaRegion.TryAcquire(out DmaRegion? dma) != DeviceStatus.NotPresent || dma is not null) return "dma";
+        return null;
+    }
+
+    public static string? Environment()
+    {
+        string[] args = Unikernel.GetArguments();
+        if (args.Length != 2 || args[0] != "alpha" || args[1] != "βeta") return "arguments '" + Unikernel.CommandLine + "'";
+        if (Unikernel.MemorySize < (16UL << 20)) return "memory size " + Unikernel.MemorySize.ToString();
+        if (Unikernel.ImageEnd <= 0x100000 || Unikernel.ImageEnd >= Unikernel.MemorySize) return "image end " + Unikernel.ImageEnd.ToString("x");
+        return null;
+    }
+}

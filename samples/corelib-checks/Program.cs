@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using GuestBindings;
 
-// Each check returns null when it passes or a description of what went wrong.
+// Run with the arguments `alpha βeta`. Each check returns null when it passes or a description of what went wrong.
 static class Program
 {
     private static int s_failures;
@@ -36,6 +36,9 @@ static class Program
         Run("boxing", Checks.Boxing());
         Run("interpolation", Checks.Interpolation());
         Run("clock", Checks.ClockCheck());
+        Run("yield-deadline", BindingChecks.Yield());
+        Run("no-devices", BindingChecks.NoDevices());
+        Run("arguments-environment", BindingChecks.Environment());
         GuestConsole.WriteLine(s_failures == 0 ? "ALL PASSED" : "FAILURES: " + s_failures.ToString());
         return s_failures == 0 ? 0 : 1;
     }

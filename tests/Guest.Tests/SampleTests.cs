@@ -50,12 +50,13 @@ public class CoreLibChecksTests
         "generics-class", "interface-dispatch", "interface-dispatch-megamorphic", "virtual-calls", "casts",
         "static-constructors", "static-readonly", "checked-overflow-throws", "interlocked-volatile",
         "binary-primitives", "memory-marshal", "unsafe", "math-bitops", "allocation", "boxing", "interpolation", "clock",
+        "yield-deadline", "no-devices", "arguments-environment",
     ];
 
     [KvmFact]
     public void Every_core_library_check_passes_in_the_guest()
     {
-        ProcessResult r = Tender.Run(GuestBuilds.Elf("corelib-checks"), []);
+        ProcessResult r = Tender.Run(GuestBuilds.Elf("corelib-checks"), ["alpha", "βeta"], ["--manifest", Path.Combine(Repo.Root, "manifests", "hello.json")]);
         string[] lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         foreach (string check in s_checks)
             Assert.True(lines.Contains("PASS " + check), $"check '{check}' did not pass:\n{r}");
