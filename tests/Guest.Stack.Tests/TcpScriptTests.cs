@@ -554,6 +554,66 @@ public class TcpScriptTests
     }
 
     [Fact]
+    public void Syn_received_resends_syn_ack_on_timeout_and_on_a_repeated_syn_and_rst_returns_to_listen()
+    {
+        var h = new StackHarness().Started();
+        var p = new TcpPeer(h);
+        h.Stack.Listen(80, 4, out var l);
+        p.Send(Syn, 500, 0, null, 65535, new Frames.TcpOpts { Mss = 1460 });
+        var sa = Assert.Single(p.Poll());
+        Assert.Equal(h.Now + 1000 * Ms, h.Stack.NextDeadline);     // initial RTO
+        var again = Assert.Single(p.Poll(1000 * Ms));
+        Assert.Equal(Syn | Ack, again.Flags); Assert.Equal(sa.Seq, again.Seq);
+        p.Send(Syn, 500, 0, null, 65535, new Frames.TcpOpts { Mss = 1460 }); // the peer did not hear it either
+        var third = Assert.Single(p.Poll());
+        Assert.Equal(Syn | Ack, third.Flags); Assert.Equal(sa.Seq, third.Seq);
+        p.Send(Rst, 501, 0);                                        // exact sequence: back to LISTEN
+        Assert.Empty(p.Poll());
+        Assert.Equal(0, h.Stack.ConnectionsInUse);
+        p.PeerPort++;
+        p.Send(Syn, 900, 0, null, 65535, new Frames.TcpOpts { Mss = 1460 });
+        var sa2 = Assert.Single(p.Poll());
+        p.Send(Ack, 901, sa2.Seq + 1);
+        p.Poll();
+        Assert.True(h.Stack.TryAccept(l, out _));
+    }
+
+    [Fact]
+    public void Unacceptable_handshake_acks_and_table_exhaustion_are_refused()
+    {
+        var h = new StackHarness(c => c.MaxTcpConnections = 2).Started();
+        var p = new TcpPeer(h);
+        h.Stack.Listen(80, 4, out _);
+        p.Send(Syn, 500, 0, null, 65535, new Frames.TcpOpts { Mss = 1460 });
+        var sa = Assert.Single(p.Poll());
+        p.Send(Ack, 501, sa.Seq + 77);                              // acknowledges something we never sent
+        var rst = Assert.Single(p.Poll());
+        Assert.Equal(Rst, rst.Flags); Assert.Equal(sa.Seq + 77, rst.Seq);
+        Assert.Equal(NetError.Ok, h.Stack.Connect(PeerAddr, 1234, out _));
+        Assert.Equal(NetError.NoResources, h.Stack.Connect(PeerAddr, 1235, out _));
+        Assert.Equal(1UL, h.Counters[Counter.TcpConnectionTableFull]);
+    }
+
+    [Fact]
+    public void Abort_sends_rst_and_frees_at_once_and_stale_handles_are_refused()
+    {
+        var h = new StackHarness().Started();
+        var p = new TcpPeer(h);
+        var c = p.OpenPassive(out _);
+        Assert.Equal(NetError.Ok, h.Stack.Abort(c));
+        var rst = Assert.Single(p.Poll());
+        Assert.Equal(Rst, rst.Flags); Assert.Equal(p.StackIsn + 1, rst.Seq);
+        Assert.Equal(0, h.Stack.ConnectionsInUse);
+        Assert.Equal(NetError.InvalidHandle, h.Stack.Read(c, new byte[1]));
+        Assert.Equal(NetError.InvalidHandle, h.Stack.Close(c));
+        Assert.Equal(TcpState.Closed, h.Stack.GetState(c));
+        // The slot is reused; the old handle still does not reach the new connection.
+        var c2 = new TcpPeer(h) { PeerPort = 40001, StackPort = 81 }.OpenPassive(out _);
+        Assert.Equal(NetError.InvalidHandle, h.Stack.Write(c, new byte[1]));
+        Assert.Equal(1, h.Stack.Write(c2, new byte[1]));
+    }
+
+    [Fact]
     public void Accept_queue_full_drops_syns_rather_than_growing()
     {
         var h = new StackHarness().Started();
