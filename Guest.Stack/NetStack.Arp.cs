@@ -58,6 +58,13 @@ public sealed partial class NetStack<TNic>
         int e = ArpFind(nextHop);
         if (e >= 0 && _arpState[e] == ArpResolved && _arpTime[e] > _now)
         {
+            // In the entry's last sixth of life, ask the neighbour directly (unicast) while still
+            // using the entry, so an active flow never stalls on an expiry.
+            if (_arpTries[e] == 0 && _arpTime[e] - _now < _cfg.ArpEntryLifetime / 6)
+            {
+                _arpTries[e] = 1;
+                SendArp(Arp.OpRequest, new MacAddress(_arpMac[e]), new MacAddress(_arpMac[e]), nextHop);
+            }
             new MacAddress(_arpMac[e]).Write(_pool.SlotSpan(b.Slot));
             Transmit(b);
             return;

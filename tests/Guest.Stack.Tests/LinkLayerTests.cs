@@ -198,6 +198,25 @@ public class ArpTests
     }
 
     [Fact]
+    public void Entries_in_use_are_refreshed_by_unicast_before_they_expire()
+    {
+        var h = new StackHarness().Started();
+        h.Stack.UdpBind(5000, out var u);
+        h.Poll(51_000_000_000);                                  // 9 s of life left (< 60 s / 6)
+        h.Stack.UdpSend(u, new Ipv4Address(StackHarness.PeerIp), 9, new byte[] { 1 });
+        var sent = h.Poll();
+        Assert.Equal(2, sent.Count);
+        var req = sent.Single(f => StackHarness.EtherType(f) == 0x0806);
+        Assert.Equal(Frames.PeerMac, req[..6]);                  // unicast to the known MAC
+        Assert.Contains(sent, f => StackHarness.EtherType(f) == 0x0800);   // and the datagram went out at once
+        h.Deliver(Frames.Eth(Frames.StackMac, Frames.PeerMac, 0x0806, Frames.ArpPayload(2, Frames.PeerMac, StackHarness.PeerIp, Frames.StackMac, StackHarness.StackIp)));
+        h.Poll(20_000_000_000);                                  // past the old expiry
+        Assert.True(h.Stack.TryGetArpEntry(new Ipv4Address(StackHarness.PeerIp), out _));
+        h.Stack.UdpSend(u, new Ipv4Address(StackHarness.PeerIp), 9, new byte[] { 2 });
+        Assert.Equal((ushort)0x0800, StackHarness.EtherType(Assert.Single(h.Poll())));
+    }
+
+    [Fact]
     public void Off_link_destinations_go_through_the_gateway()
     {
         var h = new StackHarness().Started(); // the peer 10.0.0.1 is also the gateway
