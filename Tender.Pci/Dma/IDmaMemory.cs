@@ -70,3 +70,20 @@ public sealed class ArrayDmaMemory : IDmaMemory
         return true;
     }
 }
+
+/// <summary>No DMA memory at all (a manifest without dma_size): every device access is refused.</summary>
+public sealed class NoDmaMemory : IDmaMemory
+{
+    public static readonly NoDmaMemory Instance = new();
+
+    private NoDmaMemory() { }
+
+    public ulong BaseIova => 1UL << 40;
+    public ulong Size => 0;
+
+    public bool TryGetSpan(ulong iova, int length, out Span<byte> span)
+    {
+        span = default;
+        return false;
+    }
+}
