@@ -110,6 +110,8 @@ public sealed partial class NetStack<TNic>
         else { c.SndWscale = 0; c.RcvWscale = 0; c.OfferWs = false; }
         if (c.OfferTs && h.HasTimestamps) { c.TsEnabled = true; c.TsRecent = h.TsVal; }
         else { c.TsEnabled = false; c.OfferTs = false; }
+        c.SackEnabled = c.OfferSack && h.SackPermitted;
+        if (!c.SackEnabled) c.OfferSack = false;
         if (c.TsEnabled) c.SndMss -= 12;   // RFC 6691: MSS counts no options; leave room for the timestamp option
         c.Cwnd = InitialCwnd(c.SndMss);
         c.Ssthresh = 0x7FFFFFFF;
@@ -176,7 +178,7 @@ public sealed partial class NetStack<TNic>
         c.Iss = NewIsn(remote, h.SourcePort, h.DestinationPort);
         c.SndUna = c.Iss; c.SndNxt = c.Iss + 1; c.SndMax = c.SndNxt; c.SndBufSeq = c.Iss + 1;
         c.SndWnd = h.Window; c.SndWl1 = h.Seq; c.MaxSndWnd = h.Window; // SYN windows are never scaled
-        c.OfferWs = h.WindowScale >= 0; c.OfferTs = h.HasTimestamps;
+        c.OfferWs = h.WindowScale >= 0; c.OfferTs = h.HasTimestamps; c.OfferSack = h.SackPermitted;
         c.Recover = c.Iss;
         NegotiateSynOptions(c, h);
         EmitSegment(c, c.Iss, 0, TcpFlags.Syn | TcpFlags.Ack);
@@ -594,7 +596,7 @@ public sealed partial class NetStack<TNic>
         }
         else
         {
-            if (c.Ooo.Insert(seq, seq + (uint)data.Length, c.RcvNxt)) Counters.Add(Counter.TcpOutOfOrderQueued);
+            if (c.Ooo.Insert(seq, seq + (uint)data.Length, c.RcvNxt)) { Counters.Add(Counter.TcpOutOfOrderQueued); c.LastOooStart = seq; }
             else Counters.Add(Counter.TcpOutOfOrderDropped);
             // RFC 5681 4.2: an immediate duplicate ACK per out-of-order segment. They are sent as
             // pure ACKs even when we have data to send, and are not merged by batch coalescing:

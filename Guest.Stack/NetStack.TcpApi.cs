@@ -107,7 +107,7 @@ public sealed partial class NetStack<TNic>
         c.Iss = NewIsn(remote, port, lport);
         c.SndUna = c.Iss; c.SndNxt = c.Iss + 1; c.SndMax = c.SndNxt; c.SndBufSeq = c.Iss + 1;
         c.Recover = c.Iss;
-        c.OfferWs = true; c.OfferTs = true; c.RcvWscale = _rcvWscale;
+        c.OfferWs = true; c.OfferTs = true; c.OfferSack = true; c.RcvWscale = _rcvWscale;
         c.RttTiming = true; c.RttSeq = c.Iss + 1; c.RttStart = _now;
         EmitSegment(c, c.Iss, 0, TcpFlags.Syn);
         c.RtoDeadline = _now + c.Rto;

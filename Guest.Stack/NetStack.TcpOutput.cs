@@ -22,11 +22,14 @@ public sealed partial class NetStack<TNic>
         int free = c.RecvBuf.Free;
         ushort wnd = (ushort)Math.Min(syn ? free : free >> c.RcvWscale, 65535);
         uint ack = (flags & TcpFlags.Ack) != 0 ? c.RcvNxt : 0;
-        int hl = Tcp.MinHeaderLength + Tcp.OptionsLength(mss, ws, ts);
+        bool sackOk = syn && c.OfferSack;
+        Span<uint> sack = stackalloc uint[8];
+        int blocks = !syn && c.SackEnabled && (flags & TcpFlags.Ack) != 0 ? SackBlocks(c, sack, ts ? 3 : 4) : 0;
+        int hl = Tcp.MinHeaderLength + Tcp.OptionsLength(mss, ws, ts, sackOk, blocks);
         var seg = _pool.SlotSpan(b.Slot).Slice(IpPayloadOffset, hl + len);
         if (len > 0) c.SendBuf.CopyOut((int)(seq - c.SndBufSeq), seg.Slice(hl, len));
         Tcp.WriteHeader(seg, c.LocalIp, c.RemoteIp, c.LocalPort, c.RemotePort, seq, ack, flags, wnd,
-                        mss, ws, ts, TsClock + c.TsOffset, c.TsRecent);
+                        mss, ws, ts, TsClock + c.TsOffset, c.TsRecent, sackOk, sack.Slice(0, 2 * blocks));
         if ((flags & TcpFlags.Ack) != 0)
         {
             c.LastAckSent = c.RcvNxt;
@@ -37,6 +40,26 @@ public sealed partial class NetStack<TNic>
         Counters.Add(Counter.TcpSegmentsSent);
         SendIp(b, c.RemoteIp, Ipv4.ProtoTcp, seg.Length);
         return true;
+    }
+
+    /// <summary>
+    /// SACK blocks (RFC 2018 4) for the out-of-order ranges we hold: the one holding the most
+    /// recent arrival first, then the others from the lowest; at most <paramref name="max"/>.
+    /// </summary>
+    private static int SackBlocks(TcpConnection c, Span<uint> into, int max)
+    {
+        int n = 0;
+        var ooo = c.Ooo;
+        int recent = -1;
+        for (int i = 0; i < ooo.Count; i++)
+            if (Seq.Le(ooo.StartAt(i), c.LastOooStart) && Seq.Lt(c.LastOooStart, ooo.EndAt(i))) { recent = i; break; }
+        if (recent >= 0) { into[0] = ooo.StartAt(recent); into[1] = ooo.EndAt(recent); n = 1; }
+        for (int i = 0; i < ooo.Count && n < max; i++)
+        {
+            if (i == recent) continue;
+            into[2 * n] = ooo.StartAt(i); into[2 * n + 1] = ooo.EndAt(i); n++;
+        }
+        return n;
     }
 
     private void SendBareSegment(Ipv4Address local, Ipv4Address remote, ushort lport, ushort rport, uint seq, uint ack, TcpFlags flags, ushort window)

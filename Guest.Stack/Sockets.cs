@@ -58,6 +58,8 @@ internal sealed class OooRanges
 
     public OooRanges(int capacity) { _start = new uint[capacity]; _end = new uint[capacity]; }
 
+    public uint StartAt(int i) => _start[i];
+    public uint EndAt(int i) => _end[i];
     public uint FirstStart => _start[0];
     public uint FirstEnd => _end[0];
     public uint LastEnd => _end[Count - 1];
@@ -120,6 +122,8 @@ internal sealed class TcpConnection
     public int SndWscale, RcvWscale;
     public bool OfferWs, OfferTs;   // options our SYN / SYN-ACK carries
     public bool TsEnabled;
+    public bool OfferSack, SackEnabled;   // RFC 2018: we report out-of-order ranges to the peer
+    public uint LastOooStart;       // start of the most recent out-of-order arrival (first SACK block)
     public uint TsRecent, TsOffset, LastAckSent;
     public bool FinQueued;          // the application closed: FIN goes after SendBuf's last byte
     public bool FinSent;
@@ -169,7 +173,7 @@ internal sealed class TcpConnection
         InUse = false; AppOwned = false; Listener = -1; State = TcpState.Closed; Error = 0;
         LocalIp = default; RemoteIp = default; LocalPort = 0; RemotePort = 0;
         Iss = SndUna = SndNxt = SndMax = SndWnd = SndWl1 = SndWl2 = MaxSndWnd = SndBufSeq = 0;
-        SndMss = 536; SndWscale = RcvWscale = 0; OfferWs = OfferTs = TsEnabled = false;
+        SndMss = 536; SndWscale = RcvWscale = 0; OfferWs = OfferTs = TsEnabled = false; OfferSack = SackEnabled = false; LastOooStart = 0;
         TsRecent = TsOffset = LastAckSent = 0; FinQueued = FinSent = false;
         Irs = RcvNxt = RcvAdvEdge = 0; HasOooFin = false; OooFinSeq = 0;
         SendBuf.Reset(); RecvBuf.Reset(); Ooo.Clear();

@@ -229,6 +229,7 @@ public struct TcpHeader
     public uint TsVal;
     public uint TsEcr;
     public bool SackPermitted;
+    public int SackBlocks;       // how many SACK blocks the segment carried (the sender side does not use them)
 
     public bool Has(TcpFlags f) => (Flags & f) != 0;
 }
@@ -277,6 +278,7 @@ public static class Tcp
                 case 2: if (len != 4) return false; h.Mss = BinaryPrimitives.ReadUInt16BigEndian(body); break;
                 case 3: if (len != 3) return false; h.WindowScale = Math.Min((int)body[0], 14); break; // RFC 7323 2.3: cap at 14
                 case 4: if (len != 2) return false; h.SackPermitted = true; break;
+                case 5: if (len < 10 || (len - 2) % 8 != 0) return false; h.SackBlocks = (len - 2) / 8; break; // read, not used
                 case 8:
                     if (len != 10) return false;
                     h.HasTimestamps = true;
@@ -290,17 +292,33 @@ public static class Tcp
     }
 
     /// <summary>
-    /// Writes a TCP header with the given options in front of the payload already at
-    /// to[headerLength..]; returns the header length. mss 0, windowScale -1, timestamps false omit an option.
+    /// Bytes of options for the given set: MSS 4, window scale 4, timestamps 12, SACK-permitted 4,
+    /// SACK with n blocks 4 + 8n (each padded with NOPs to a 4-byte boundary).
     /// </summary>
-    public static int OptionsLength(int mss, int windowScale, bool timestamps)
-        => (mss != 0 ? 4 : 0) + (windowScale >= 0 ? 4 : 0) + (timestamps ? 12 : 0);
+    public static int OptionsLength(int mss, int windowScale, bool timestamps, bool sackPermitted = false, int sackBlocks = 0)
+        => (mss != 0 ? 4 : 0) + (windowScale >= 0 ? 4 : 0) + (timestamps ? 12 : 0) + (sackPermitted ? 4 : 0)
+           + (sackBlocks > 0 ? 4 + 8 * sackBlocks : 0);
 
+    /// <summary>
+    /// Writes a TCP header with the given options in front of the payload already at
+    /// segment[headerLength..], then the checksum over header and payload. mss 0, windowScale -1,
+    /// timestamps false omit an option.
+    /// </summary>
     public static void WriteHeader(Span<byte> segment, Ipv4Address src, Ipv4Address dst, ushort srcPort, ushort dstPort,
                                    uint seq, uint ack, TcpFlags flags, ushort window,
                                    int mss, int windowScale, bool timestamps, uint tsVal, uint tsEcr)
+        => WriteHeader(segment, src, dst, srcPort, dstPort, seq, ack, flags, window, mss, windowScale, timestamps, tsVal, tsEcr,
+                       false, ReadOnlySpan<uint>.Empty);
+
+    /// <summary>As above, plus SACK-permitted (SYNs) and SACK blocks (RFC 2018): pairs of [start, end) in <paramref name="sackBlocks"/>.</summary>
+    public static void WriteHeader(Span<byte> segment, Ipv4Address src, Ipv4Address dst, ushort srcPort, ushort dstPort,
+                                   uint seq, uint ack, TcpFlags flags, ushort window,
+                                   int mss, int windowScale, bool timestamps, uint tsVal, uint tsEcr,
+                                   bool sackPermitted, ReadOnlySpan<uint> sackBlocks)
     {
-        int hl = MinHeaderLength + OptionsLength(mss, windowScale, timestamps);
+        int blocks = sackBlocks.Length / 2;
+        int hl = MinHeaderLength + OptionsLength(mss, windowScale, timestamps, sackPermitted, blocks);
+        if (hl > MinHeaderLength + MaxOptionsLength) throw new ArgumentException("TCP options exceed 40 bytes");
         BinaryPrimitives.WriteUInt16BigEndian(segment, srcPort);
         BinaryPrimitives.WriteUInt16BigEndian(segment.Slice(2), dstPort);
         BinaryPrimitives.WriteUInt32BigEndian(segment.Slice(4), seq);
@@ -318,11 +336,22 @@ public static class Tcp
         {
             segment[i] = 1; segment[i + 1] = 3; segment[i + 2] = 3; segment[i + 3] = (byte)windowScale; i += 4;
         }
+        if (sackPermitted)
+        {
+            segment[i] = 1; segment[i + 1] = 1; segment[i + 2] = 4; segment[i + 3] = 2; i += 4;
+        }
         if (timestamps)
         {
             segment[i] = 1; segment[i + 1] = 1; segment[i + 2] = 8; segment[i + 3] = 10;
             BinaryPrimitives.WriteUInt32BigEndian(segment.Slice(i + 4), tsVal);
             BinaryPrimitives.WriteUInt32BigEndian(segment.Slice(i + 8), tsEcr);
+            i += 12;
+        }
+        if (blocks > 0)
+        {
+            segment[i] = 1; segment[i + 1] = 1; segment[i + 2] = 5; segment[i + 3] = (byte)(2 + 8 * blocks);
+            i += 4;
+            for (int k = 0; k < 2 * blocks; k++, i += 4) BinaryPrimitives.WriteUInt32BigEndian(segment.Slice(i), sackBlocks[k]);
         }
         ushort c = Checksum.Fold(Checksum.Add(Checksum.PseudoHeader(src, dst, Ipv4.ProtoTcp, segment.Length), segment));
         BinaryPrimitives.WriteUInt16BigEndian(segment.Slice(16), c);

@@ -53,18 +53,24 @@ public class PropertyTests
                   from ts in ArbMap.Default.GeneratorFor<bool>()
                   from tv in ArbMap.Default.GeneratorFor<uint>()
                   from len in Gen.Choose(0, 100)
-                  select (sp, dp, seq, ack, flags, win, mss, ws, ts, tv, len);
+                  from sackOk in ArbMap.Default.GeneratorFor<bool>()
+                  from blocks in Gen.Choose(0, 3)
+                  select (sp, dp, seq, ack, flags, win, mss, ws, ts, tv, len, sackOk, blocks);
         Check.One(Cfg, Prop.ForAll(Arb.From(gen), t =>
         {
             var src = new Ipv4Address(10, 1, 2, 3); var dst = new Ipv4Address(192, 168, 0, 1);
-            int hl = Tcp.MinHeaderLength + Tcp.OptionsLength(t.mss, t.ws, t.ts);
+            int blocks = Math.Max(0, Math.Min(t.blocks, (40 - Tcp.OptionsLength(t.mss, t.ws, t.ts, t.sackOk) - 4) / 8)); // stay within 40 bytes
+            int hl = Tcp.MinHeaderLength + Tcp.OptionsLength(t.mss, t.ws, t.ts, t.sackOk, blocks);
             var seg = new byte[hl + t.len];
             for (int i = 0; i < t.len; i++) seg[hl + i] = (byte)(i * 7);
-            Tcp.WriteHeader(seg, src, dst, (ushort)t.sp, (ushort)t.dp, t.seq, t.ack, (TcpFlags)t.flags, (ushort)t.win, t.mss, t.ws, t.ts, t.tv, ~t.tv);
+            var sack = new uint[2 * blocks];
+            for (int i = 0; i < sack.Length; i++) sack[i] = t.seq + (uint)i * 1000;
+            Tcp.WriteHeader(seg, src, dst, (ushort)t.sp, (ushort)t.dp, t.seq, t.ack, (TcpFlags)t.flags, (ushort)t.win, t.mss, t.ws, t.ts, t.tv, ~t.tv, t.sackOk, sack);
             Assert.Equal(TcpParse.Ok, Tcp.TryParse(seg, src, dst, out var h));
             Assert.Equal((t.sp, t.dp, t.seq, t.ack, t.flags, t.win, hl), (h.SourcePort, h.DestinationPort, h.Seq, h.Ack, (int)h.Flags, (int)h.Window, h.HeaderLength));
             Assert.Equal(t.mss, h.Mss); Assert.Equal(t.ws, h.WindowScale); Assert.Equal(t.ts, h.HasTimestamps);
             if (t.ts) { Assert.Equal(t.tv, h.TsVal); Assert.Equal(~t.tv, h.TsEcr); }
+            Assert.Equal(t.sackOk, h.SackPermitted); Assert.Equal(blocks, h.SackBlocks);
             Assert.True(Frames.Sum(seg, Frames.Pseudo(src.Value, dst.Value, 6, seg.Length)) == 0);
         }));
     }

@@ -25,6 +25,7 @@ public class TcpScriptTests
         Assert.True(sa.Ts);
         Assert.Equal(5000u, sa.TsEcr);
         Assert.Equal(65535, sa.Window);       // never scaled in a SYN
+        Assert.True(sa.SackOk);               // the peer offered SACK: we will report holes
         Assert.False(h.Stack.TryAccept(l, out _));
         p.Seq++;
         p.Send(Ack, p.Seq, sa.Seq + 1, null, 1000, new Frames.TcpOpts { Ts = true, TsVal = 5001, TsEcr = sa.TsVal });
@@ -50,7 +51,7 @@ public class TcpScriptTests
         var p = new TcpPeer(h);
         var syn = Assert.Single(p.Poll());
         Assert.Equal(Syn, syn.Flags);
-        Assert.Equal(1460, syn.Mss); Assert.Equal(1, syn.Ws); Assert.True(syn.Ts);
+        Assert.Equal(1460, syn.Mss); Assert.Equal(1, syn.Ws); Assert.True(syn.Ts); Assert.True(syn.SackOk);
         Assert.InRange(syn.SrcPort, 49152, 65535);
         p.PeerPort = 80; p.StackPort = syn.SrcPort;
         p.Send(Syn | Ack, p.Seq, syn.Seq + 1, null, 65535, new Frames.TcpOpts { Mss = 1460 });
@@ -459,6 +460,41 @@ public class TcpScriptTests
         Assert.Equal(300, h.Stack.Read(c, buf));
         Assert.Equal(Part(0).Concat(Part(1)).Concat(Part(2)).ToArray(), buf[..300]);
         Assert.Equal(2UL, h.Counters[Counter.TcpOutOfOrderQueued]);
+    }
+
+    [Fact]
+    public void With_sack_the_duplicate_acks_describe_the_holes_most_recent_block_first()
+    {
+        var h = new StackHarness().Started();
+        var p = new TcpPeer(h);
+        var c = p.OpenPassive(out _, new Frames.TcpOpts { Mss = 1460, Sack = true });
+        uint s = p.Seq;
+        p.Send(Ack, s + 300, p.StackIsn + 1, new byte[100]);
+        var a1 = Assert.Single(p.Poll());
+        Assert.Equal(s, a1.Ack);
+        Assert.Equal(new[] { s + 300, s + 400 }, a1.Sack);
+        p.Send(Ack, s + 100, p.StackIsn + 1, new byte[100]);
+        var a2 = Assert.Single(p.Poll());
+        Assert.Equal(new[] { s + 100, s + 200, s + 300, s + 400 }, a2.Sack);   // newest first
+        p.Send(Ack, s + 200, p.StackIsn + 1, new byte[100]);                   // joins both ranges
+        Assert.Equal(new[] { s + 100, s + 400 }, Assert.Single(p.Poll()).Sack);
+        p.Send(Ack, s, p.StackIsn + 1, new byte[100]);
+        var done = Assert.Single(p.Poll());
+        Assert.Equal(s + 400, done.Ack);
+        Assert.Empty(done.Sack);
+        Assert.Equal(400, h.Stack.BytesToRead(c));
+    }
+
+    [Fact]
+    public void Without_sack_permitted_no_sack_blocks_are_sent()
+    {
+        var h = new StackHarness().Started();
+        var p = new TcpPeer(h);
+        p.OpenPassive(out _);
+        p.Send(Ack, p.Seq + 300, p.StackIsn + 1, new byte[100]);
+        var a = Assert.Single(p.Poll());
+        Assert.Empty(a.Sack);
+        Assert.False(a.SackOk);
     }
 
     [Fact]

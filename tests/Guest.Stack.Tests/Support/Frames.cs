@@ -131,6 +131,8 @@ public static class Frames
                              ushort Window, byte[] Data, int Mss, int Ws, bool Ts, uint TsVal, uint TsEcr)
     {
         public bool Has(TcpFlags f) => (Flags & f) == f;
+        public bool SackOk { get; init; }
+        public uint[] Sack { get; init; } = Array.Empty<uint>();   // [start, end) pairs
     }
 
     public static Seg? DecodeTcp(byte[] frame)
@@ -145,7 +147,8 @@ public static class Frames
         var t = ip.Slice(ihl, total - ihl);
         Assert.True(Sum(t, Pseudo(src, dst, 6, t.Length)) == 0, "bad TCP checksum from the stack");
         int hl = (t[12] >> 4) * 4;
-        int mss = 0, ws = -1; bool ts = false; uint tv = 0, te = 0;
+        int mss = 0, ws = -1; bool ts = false, sackOk = false; uint tv = 0, te = 0;
+        var sack = new List<uint>();
         for (int i = 20; i < hl;)
         {
             byte k = t[i];
@@ -154,11 +157,14 @@ public static class Frames
             int l = t[i + 1];
             if (k == 2) mss = BinaryPrimitives.ReadUInt16BigEndian(t.Slice(i + 2));
             if (k == 3) ws = t[i + 2];
+            if (k == 4) sackOk = true;
+            if (k == 5) for (int j = i + 2; j + 4 <= i + l; j += 4) sack.Add(BinaryPrimitives.ReadUInt32BigEndian(t.Slice(j)));
             if (k == 8) { ts = true; tv = BinaryPrimitives.ReadUInt32BigEndian(t.Slice(i + 2)); te = BinaryPrimitives.ReadUInt32BigEndian(t.Slice(i + 6)); }
             i += l;
         }
         return new Seg(src, dst, BinaryPrimitives.ReadUInt16BigEndian(t), BinaryPrimitives.ReadUInt16BigEndian(t.Slice(2)),
             BinaryPrimitives.ReadUInt32BigEndian(t.Slice(4)), BinaryPrimitives.ReadUInt32BigEndian(t.Slice(8)),
-            (TcpFlags)t[13], BinaryPrimitives.ReadUInt16BigEndian(t.Slice(14)), t.Slice(hl).ToArray(), mss, ws, ts, tv, te);
+            (TcpFlags)t[13], BinaryPrimitives.ReadUInt16BigEndian(t.Slice(14)), t.Slice(hl).ToArray(), mss, ws, ts, tv, te)
+        { SackOk = sackOk, Sack = sack.ToArray() };
     }
 }
