@@ -4,7 +4,8 @@ namespace Tender.Host;
 
 /// <summary>
 /// A wake-up flag another thread can raise and an epoll set can watch: an eventfd whose counter
-/// is non-zero while the signal is set. Raising it twice before it is consumed is one signal.
+/// is non-zero while the signal is set. Raising it twice before it is consumed is one wake-up
+/// (<see cref="ConsumeCount"/> tells how many raises it stood for).
 /// </summary>
 public sealed unsafe class EventSignal : IDisposable
 {
@@ -36,17 +37,23 @@ public sealed unsafe class EventSignal : IDisposable
     }
 
     /// <summary>Clears the signal; true if it was set.</summary>
-    public bool Consume()
+    public bool Consume() => ConsumeCount() != 0;
+
+    /// <summary>
+    /// Clears the signal and returns how many times it was set since it was last cleared (the
+    /// eventfd's counter: each <see cref="Set"/>, or each KVM ioeventfd hit, adds one); 0 if unset.
+    /// </summary>
+    public ulong ConsumeCount()
     {
         ulong value;
         while (LibC.Read(_fd.Fd, (byte*)&value, 8) < 0)
         {
             int errno = System.Runtime.InteropServices.Marshal.GetLastSystemError();
             if (errno == LibC.EINTR) continue;
-            if (errno == LibC.EAGAIN) return false;
+            if (errno == LibC.EAGAIN) return 0;
             throw new HostException("eventfd read", errno);
         }
-        return true;
+        return value;
     }
 
     public void Dispose() => _fd.Dispose();

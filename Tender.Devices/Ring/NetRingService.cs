@@ -1,458 +1,393 @@
-using System.Buffers.Binary;
-using System.Diagnostics;
-using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Tender.Host;
 
 namespace Tender.Devices;
 
-public enum NetRingDirection { Receive, Transmit }
+/// <summary>What one pass over the submission ring did (for tracing).</summary>
+/// <param name="Entries">Submission entries consumed.</param>
+/// <param name="Writes">NET_WRITE entries whose frame went out.</param>
+/// <param name="WriteBytes">Bytes of those frames.</param>
+/// <param name="Reads">NET_READ entries (each got a commit).</param>
+/// <param name="ReadFrames">NET_READ commits with a frame (SOLO5_R_OK).</param>
+/// <param name="ReadBytes">Bytes of those frames.</param>
+/// <param name="ReadsAgain">NET_READ commits with SOLO5_R_AGAIN (no frame waiting).</param>
+/// <param name="Rejected">Entries refused: unknown operation, handle that is not a NIC, bad frame size, host failure.</param>
+/// <param name="FirstRejection">Why the first refused entry of the pass was refused.</param>
+public readonly record struct NetRingBatch(int Entries, int Writes, long WriteBytes, int Reads, int ReadFrames, long ReadBytes,
+    int ReadsAgain, int Rejected, string? FirstRejection);
 
-/// <summary>One batch the engine moved (for tracing): descriptors completed, frames moved, errors.</summary>
-public readonly record struct NetRingBatch(int Handle, NetRingDirection Direction, int Descriptors, int Frames, long Bytes, int Errors, string? FirstError);
+/// <summary>Why the engine stopped servicing the ring; the tender ends the guest with this report.</summary>
+public sealed record NetRingFault(string Message);
 
-/// <summary>Why the engine stopped servicing a ring (Handle -1: the engine itself failed).</summary>
-public sealed record NetRingFault(int Handle, string Message);
-
-/// <summary>Totals for one ring since it was attached.</summary>
-public readonly record struct NetRingStatistics(
-    long RxFrames, long RxBytes, long RxErrors, long TxFrames, long TxBytes, long TxErrors, long Batches);
+/// <summary>Totals since the engine was made.</summary>
+public readonly record struct NetRingStatistics(long Entries, long TxFrames, long TxBytes, long RxFrames, long RxBytes,
+    long RxAgain, long Rejected, long Batches, long Kicks, long Sleeps);
 
 public sealed class NetRingOptions
 {
-    /// <summary>Run the I/O thread (false: the caller drives <see cref="NetRingService.ServiceOnce"/>).</summary>
+    /// <summary>Run the I/O thread (false: the caller drives <see cref="NetRingService.ServiceOnce"/>; for tests).</summary>
     public bool StartThread { get; init; } = true;
+
     /// <summary>
-    /// How long the I/O thread keeps polling after its last work before it sleeps. Every sleep
-    /// makes the guest's next post cost a kick (a VM exit, ~27 µs on the development host).
+    /// Polls of the ring (each a `pause`) after the last work before the I/O thread sleeps
+    /// (solo5-hvt: HVT_RING_POLL_ITERS). Every sleep makes the guest's next submission cost a kick.
     /// </summary>
-    public TimeSpan SpinBeforeSleep { get; init; } = TimeSpan.FromMicroseconds(50);
-    /// <summary>At most this many descriptors per ring and direction in one pass (fairness between NICs).</summary>
-    public int BatchSize { get; init; } = 64;
+    public int PollIterations { get; init; } = HvtRingLayout.PollIterations;
 }
 
 /// <summary>
-/// The tender side of shared-ring network I/O (docs/ring-io.md): an I/O thread moves frames
-/// between each attached NIC's TAP and its RX/TX rings in guest memory, in batches, sleeping
-/// only after telling the guest (so the guest kicks port 0x600 only then).
-/// Everything the guest controls is treated as hostile: the ring geometry is read once at attach
-/// and kept privately, as are the tender's own consumer indices; each descriptor is read once
-/// and its address and length are checked against guest memory before use; a producer index
-/// further ahead than the ring's size stops the ring and reports a <see cref="NetRingFault"/>.
+/// The tender side of Solo5's ring I/O (<c>hvt_ring.h</c>; docs/ring-io.md): an I/O thread consumes
+/// the guest's submission entries in order — NET_WRITE sends the frame at the entry's buffer
+/// through the NIC's TAP, NET_READ reads one frame (or nothing) from the TAP into the entry's
+/// buffer and posts a commit — and sleeps only after setting <c>needs_kick</c>, so the guest
+/// kicks port 0x600 only then.
+/// <para>The guest is hostile. The tender keeps its own copies of the indices it owns
+/// (<c>ent_head</c>, <c>com_tail</c>) and only writes the ring's copies; each entry field is read
+/// once into a local; every buffer is checked against guest memory with the guest's own access
+/// rights before use. A bad buffer or an <c>ent_tail</c> more than the ring's size ahead ends the
+/// guest with a <see cref="NetRingFault"/> (solo5-hvt exits on a bad buffer too); an entry with an
+/// unknown operation or a handle that is not a NIC is skipped (NET_READ: committed as EINVAL), as
+/// solo5-hvt does.</para>
 /// </summary>
 public sealed class NetRingService : IDisposable
 {
-    private const ulong KickTag = DevicePoller.MaxHandles;
+    private const ulong KickTag = 0, StopTag = 1;
 
-    private readonly IGuestMemoryAccess _memory;
+    private readonly NetRingArea _ring;
+    private readonly IGuestMemoryAccess _buffers;
+    private readonly TapDevice?[] _nics;
     private readonly NetRingOptions _options;
     private readonly Epoll _epoll = new();
     private readonly EventSignal _kick = new();
-    private readonly object _attachLock = new();
-    private volatile Ring[] _rings = [];
+    private readonly EventSignal _stop = new();
     private Thread? _thread;
     private volatile bool _stopping;
-    private long _kicks;
-    private long _sleeps;
+    private volatile bool _failed;
     private NetRingFault? _fault;
 
-    public NetRingService(IGuestMemoryAccess memory, NetRingOptions? options = null)
+    // The tender's own indices: only these are trusted. The ring's copies are written for the
+    // guest and never read back (a guest that scribbles on them only confuses itself).
+    private uint _entHead;
+    private uint _comTail;
+
+    private long _entries, _txFrames, _txBytes, _rxFrames, _rxBytes, _rxAgain, _rejected, _batches, _kicks, _sleeps;
+
+    /// <summary>
+    /// An engine for the ring at ring, serving the NICs of nicsByHandle (index = manifest handle;
+    /// null where the handle is not an attached NET_BASIC device). Zeroes the ring and sets
+    /// <c>needs_kick</c>: until the guest's first kick the I/O thread sleeps and costs nothing, and
+    /// a guest that never uses the ring never wakes it. Call <see cref="Start"/> before the guest runs.
+    /// </summary>
+    public NetRingService(NetRingArea ring, IGuestMemoryAccess buffers, IReadOnlyList<TapDevice?> nicsByHandle, NetRingOptions? options = null)
     {
-        _memory = memory;
+        if (nicsByHandle.Count > DevicePoller.MaxHandles)
+            throw new ArgumentException($"at most {DevicePoller.MaxHandles} handles", nameof(nicsByHandle));
+        _ring = ring;
+        _buffers = buffers;
+        _nics = [.. nicsByHandle];
         _options = options ?? new NetRingOptions();
-        if (_options.BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), "batch size must be positive");
+        if (_options.PollIterations < 0) throw new ArgumentOutOfRangeException(nameof(options), "poll iterations must not be negative");
+        _ring.Clear();
+        Volatile.Write(ref _ring.Word(HvtRingLayout.NeedsKickOffset), 1);
         _epoll.Add(_kick.Descriptor, KickTag);
+        _epoll.Add(_stop.Descriptor, StopTag);
     }
 
-    /// <summary>The first fault (a corrupt ring, or the engine's own failure), or null.</summary>
+    /// <summary>
+    /// The eventfd a kick sets. The tender registers it with KVM_IOEVENTFD for port 0x600, so a
+    /// kick reaches the I/O thread without an exit to the tender; without ioeventfd the tender
+    /// calls <see cref="Kick"/> on the port's exit instead.
+    /// </summary>
+    public FileDescriptor KickDescriptor => _kick.Descriptor;
+
+    /// <summary>The fault that stopped the engine, or null.</summary>
     public NetRingFault? Fault => Volatile.Read(ref _fault);
 
-    /// <summary>Raised on the I/O thread when a ring fails; the tender ends the guest with the message.</summary>
+    /// <summary>Raised once, on the I/O thread, when the engine stops on a fault.</summary>
     public event Action<NetRingFault>? Faulted;
 
-    /// <summary>Called on the I/O thread for every batch that completed descriptors.</summary>
+    /// <summary>Called on the I/O thread after every pass that consumed entries.</summary>
     public Action<NetRingBatch>? Trace { get; set; }
 
-    /// <summary>Kicks received (port 0x600 writes forwarded by the tender).</summary>
-    public long Kicks => Interlocked.Read(ref _kicks);
-    /// <summary>Times the I/O thread went to sleep.</summary>
-    public long Sleeps => Interlocked.Read(ref _sleeps);
+    public NetRingStatistics Statistics => new(
+        Interlocked.Read(ref _entries), Interlocked.Read(ref _txFrames), Interlocked.Read(ref _txBytes),
+        Interlocked.Read(ref _rxFrames), Interlocked.Read(ref _rxBytes), Interlocked.Read(ref _rxAgain),
+        Interlocked.Read(ref _rejected), Interlocked.Read(ref _batches), Interlocked.Read(ref _kicks), Interlocked.Read(ref _sleeps));
 
-    public bool IsAttached(int handle) => Find(handle) is not null;
+    /// <summary>Starts the I/O thread (asleep until the first kick). Once.</summary>
+    public void Start()
+    {
+        if (!_options.StartThread) throw new InvalidOperationException("this engine is driven by ServiceOnce");
+        if (_thread is not null) throw new InvalidOperationException("already started");
+        _thread = new Thread(IoThread) { IsBackground = true, Name = "net ring I/O" };
+        _thread.Start();
+    }
+
+    /// <summary>A guest kick that exited to the tender (port 0x600 without ioeventfd). Any thread.</summary>
+    public void Kick() => _kick.Set();
 
     /// <summary>
-    /// Attaches the ring at ringAddress in guest memory to NIC handle (backed by tap). Returns
-    /// false and why if the guest's ring is not acceptable (alignment, header, sizes, range,
-    /// non-zero consumer indices, handle already attached); the tender reports EINVAL to it.
-    /// </summary>
-    public bool TryAttach(int handle, TapDevice tap, ulong ringAddress, out string? error)
-    {
-        lock (_attachLock)
-        {
-            if ((uint)handle >= DevicePoller.MaxHandles) { error = $"handle {handle} is not in 0..{DevicePoller.MaxHandles - 1}"; return false; }
-            if (Find(handle) is not null) { error = $"NIC handle {handle} already has a ring"; return false; }
-            foreach (var other in _rings)
-                if (ReferenceEquals(other.Tap, tap)) { error = $"TAP {tap.InterfaceName} already serves the ring of NIC handle {other.Handle}"; return false; }
-            if (ringAddress % NetRingLayout.Alignment != 0)
-            {
-                error = $"ring address 0x{ringAddress:x} is not {NetRingLayout.Alignment}-byte aligned";
-                return false;
-            }
-            if (!_memory.TryGetSpan(ringAddress, NetRingLayout.HeaderSize, out var header, out var why))
-            {
-                error = $"ring header: {why}";
-                return false;
-            }
-            // Read every header field once; only these copies are used from now on.
-            uint magic = BinaryPrimitives.ReadUInt32LittleEndian(header[NetRingLayout.MagicOffset..]);
-            uint version = BinaryPrimitives.ReadUInt32LittleEndian(header[NetRingLayout.VersionOffset..]);
-            uint rxEntries = BinaryPrimitives.ReadUInt32LittleEndian(header[NetRingLayout.RxEntriesOffset..]);
-            uint txEntries = BinaryPrimitives.ReadUInt32LittleEndian(header[NetRingLayout.TxEntriesOffset..]);
-            uint flags = BinaryPrimitives.ReadUInt32LittleEndian(header[NetRingLayout.FlagsOffset..]);
-            uint rxConsumer = BinaryPrimitives.ReadUInt32LittleEndian(header[NetRingLayout.RxConsumerOffset..]);
-            uint txConsumer = BinaryPrimitives.ReadUInt32LittleEndian(header[NetRingLayout.TxConsumerOffset..]);
-            error = magic != NetRingLayout.Magic ? $"ring magic 0x{magic:x8} is not 0x{NetRingLayout.Magic:x8} (\"TRNG\")"
-                : version != NetRingLayout.Version ? $"ring version {version} is not {NetRingLayout.Version}"
-                : flags != 0 ? $"ring flags 0x{flags:x} are not 0"
-                : NetRingLayout.CheckEntries(rxEntries, "RX") ?? NetRingLayout.CheckEntries(txEntries, "TX")
-                ?? (rxConsumer != 0 || txConsumer != 0 ? $"consumer indices (RX {rxConsumer}, TX {txConsumer}) are not 0 at attach" : null);
-            if (error is not null) return false;
-            ulong size = NetRingLayout.AreaSize(rxEntries, txEntries);
-            if (!_memory.TryGetSpan(ringAddress, size, out var area, out why))
-            {
-                error = $"ring area ({size} bytes for {rxEntries} RX + {txEntries} TX entries): {why}";
-                return false;
-            }
-            Volatile.Write(ref Field(area, NetRingLayout.TenderStateOffset), (uint)NetRingState.Awake);
-
-            var ring = new Ring(handle, tap, ringAddress, size, rxEntries, txEntries);
-            _epoll.Add(tap.Descriptor, (ulong)handle);
-            _rings = [.. _rings, ring];
-            if (_options.StartThread && _thread is null)
-            {
-                _thread = new Thread(IoThread) { IsBackground = true, Name = "net ring I/O" };
-                _thread.Start();
-            }
-            else
-            {
-                _kick.Set(); // a sleeping I/O thread picks up the new ring
-            }
-            return true;
-        }
-    }
-
-    /// <summary>
-    /// Set whenever the engine completes RX descriptors of handle's ring: register it with
-    /// <see cref="DevicePoller.Add(int, EventSignal)"/> in place of the TAP so POLL wakes for ring input.
-    /// </summary>
-    public EventSignal ReceiveSignal(int handle) =>
-        (Find(handle) ?? throw new ArgumentException($"NIC handle {handle} has no ring", nameof(handle))).Received;
-
-    public NetRingStatistics GetStatistics(int handle)
-    {
-        var r = Find(handle) ?? throw new ArgumentException($"NIC handle {handle} has no ring", nameof(handle));
-        return new NetRingStatistics(Interlocked.Read(ref r.RxFrames), Interlocked.Read(ref r.RxBytes), Interlocked.Read(ref r.RxErrors),
-            Interlocked.Read(ref r.TxFrames), Interlocked.Read(ref r.TxBytes), Interlocked.Read(ref r.TxErrors), Interlocked.Read(ref r.Batches));
-    }
-
-    /// <summary>
-    /// A guest kick (port 0x600): wakes the I/O thread if it sleeps. Any thread.
-    /// It also turns "sleeping" back to "awake" at once, before raising the wake-up, so the
-    /// guest's next posts (while the I/O thread is still being scheduled) do not kick again:
-    /// one kick per sleep. Safe because the wake-up is raised afterwards: the I/O thread consumes
-    /// it only after this write, and writes "sleeping" again only after that, re-checking the
-    /// producers as always (docs/ring-io.md).
-    /// </summary>
-    public void Kick()
-    {
-        Interlocked.Increment(ref _kicks);
-        foreach (var ring in _rings)
-            if (!ring.Failed && _memory.TryGetSpan(ring.Address + NetRingLayout.TenderStateOffset, 4, out var state, out _))
-                Interlocked.CompareExchange(ref Field(state, 0), (uint)NetRingState.Awake, (uint)NetRingState.Sleeping);
-        _kick.Set();
-    }
-
-    /// <summary>Stops and joins the I/O thread. Rings stay attached (and are no longer serviced).</summary>
-    public void Stop()
-    {
-        _stopping = true;
-        _kick.Set();
-        _thread?.Join();
-    }
-
-    private Ring? Find(int handle)
-    {
-        foreach (var r in _rings)
-            if (r.Handle == handle) return r;
-        return null;
-    }
-
-    /// <summary>
-    /// One pass over every healthy ring: TX first (frees guest buffers), then RX while both a
-    /// posted buffer and a waiting frame exist. Returns the descriptors completed. Used by the
-    /// I/O thread; without it (<see cref="NetRingOptions.StartThread"/> false) by the caller,
-    /// from one thread at a time.
+    /// Consumes every pending entry once, on the caller's thread (engines made with
+    /// <see cref="NetRingOptions.StartThread"/> false). Returns the entries consumed.
     /// </summary>
     public int ServiceOnce()
     {
-        int work = 0;
-        foreach (var ring in _rings)
-        {
-            if (ring.Failed) continue;
-            if (!_memory.TryGetSpan(ring.Address, ring.Size, out var area, out var why))
-            {
-                Fail(ring, $"ring area is no longer in guest memory: {why}");
-                continue;
-            }
-            work += ServiceTransmit(ring, area);
-            if (!ring.Failed) work += ServiceReceive(ring, area);
-        }
-        return work;
+        if (_options.StartThread) throw new InvalidOperationException("the I/O thread services this ring");
+        Interlocked.Add(ref _kicks, (long)_kick.ConsumeCount());
+        return _failed ? 0 : ProcessPending();
     }
 
-    private int ServiceTransmit(Ring ring, Span<byte> area)
+    /// <summary>Stops and joins the I/O thread. Idempotent.</summary>
+    public void Stop()
     {
-        // Acquire: the descriptors the guest wrote before publishing this index are visible.
-        uint producer = Volatile.Read(ref Field(area, NetRingLayout.TxProducerOffset));
-        uint pending = producer - ring.TxConsumer;
-        if (pending > ring.TxEntries)
-        {
-            Fail(ring, $"TX producer index {producer} is {pending} ahead of the tender's consumer index {ring.TxConsumer}, more than the ring's {ring.TxEntries} entries");
-            return 0;
-        }
-        int count = (int)Math.Min(pending, (uint)_options.BatchSize);
-        if (count == 0) return 0;
-        int frames = 0, errors = 0;
-        long bytes = 0;
-        string? firstError = null;
-        uint mask = ring.TxEntries - 1;
-        for (int i = 0; i < count; i++)
-        {
-            var d = area.Slice(NetRingLayout.TxDescriptorOffset(ring.RxEntries, (ring.TxConsumer + (uint)i) & mask), NetRingLayout.DescriptorSize);
-            // Each field is read once; the checks and the use see the same values.
-            ulong address = BinaryPrimitives.ReadUInt64LittleEndian(d);
-            uint length = BinaryPrimitives.ReadUInt32LittleEndian(d[NetRingLayout.DescriptorLengthOffset..]);
-            ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(d[NetRingLayout.DescriptorFlagsOffset..]);
-            DeviceResult result;
-            string? error = null;
-            if (flags != 0)
-                error = $"TX descriptor flags 0x{flags:x} are not 0";
-            else if (length < TapDevice.EthernetHeaderLength || length > (uint)ring.Tap.MaxFrameSize)
-                error = $"TX frame length {length} is outside {TapDevice.EthernetHeaderLength}..{ring.Tap.MaxFrameSize}";
-            else if (!_memory.TryGetSpan(address, length, out var frame, out var why))
-                error = $"TX descriptor buffer: {why}";
-            else
-            {
-                result = ring.Tap.Write(frame);
-                if (result == DeviceResult.Ok) { frames++; bytes += length; }
-                else { errors++; firstError ??= $"TAP write: {result}"; }
-                WriteStatus(d, result);
-                continue;
-            }
-            errors++;
-            firstError ??= error;
-            WriteStatus(d, DeviceResult.InvalidArgument);
-        }
-        ring.TxConsumer += (uint)count;
-        // Release: the statuses written above are visible before the guest sees the new index.
-        Volatile.Write(ref Field(area, NetRingLayout.TxConsumerOffset), ring.TxConsumer);
-        Account(ring, NetRingDirection.Transmit, count, frames, bytes, errors, firstError);
-        return count;
-    }
-
-    private int ServiceReceive(Ring ring, Span<byte> area)
-    {
-        uint producer = Volatile.Read(ref Field(area, NetRingLayout.RxProducerOffset));
-        uint posted = producer - ring.RxConsumer;
-        if (posted > ring.RxEntries)
-        {
-            Fail(ring, $"RX producer index {producer} is {posted} ahead of the tender's consumer index {ring.RxConsumer}, more than the ring's {ring.RxEntries} entries");
-            return 0;
-        }
-        int limit = (int)Math.Min(posted, (uint)_options.BatchSize);
-        int count = 0, frames = 0, errors = 0;
-        long bytes = 0;
-        string? firstError = null;
-        uint mask = ring.RxEntries - 1;
-        int maxFrame = ring.Tap.MaxFrameSize;
-        while (count < limit)
-        {
-            var d = area.Slice(NetRingLayout.RxDescriptorOffset((ring.RxConsumer + (uint)count) & mask), NetRingLayout.DescriptorSize);
-            ulong address = BinaryPrimitives.ReadUInt64LittleEndian(d);
-            uint capacity = BinaryPrimitives.ReadUInt32LittleEndian(d[NetRingLayout.DescriptorLengthOffset..]);
-            ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(d[NetRingLayout.DescriptorFlagsOffset..]);
-            string? error = null;
-            Span<byte> buffer = default;
-            if (flags != 0)
-                error = $"RX descriptor flags 0x{flags:x} are not 0";
-            else if (capacity < (uint)maxFrame)
-                error = $"RX buffer of {capacity} bytes is smaller than the largest frame ({maxFrame})";
-            else if (!_memory.TryGetSpan(address, capacity, out var whole, out var why))
-                error = $"RX descriptor buffer: {why}";
-            else
-                buffer = whole[..maxFrame];
-            if (error is not null)
-            {
-                // A bad buffer is handed back unused, marked, so the guest sees its mistake.
-                errors++;
-                firstError ??= error;
-                BinaryPrimitives.WriteUInt32LittleEndian(d[NetRingLayout.DescriptorLengthOffset..], 0);
-                WriteStatus(d, DeviceResult.InvalidArgument);
-                count++;
-                continue;
-            }
-            var result = ring.Tap.Read(buffer, out int length);
-            if (result == DeviceResult.Again) break; // no frame waiting: the buffer stays posted
-            if (result == DeviceResult.Ok) { frames++; bytes += length; }
-            else { errors++; firstError ??= $"TAP read: {result}"; length = 0; }
-            BinaryPrimitives.WriteUInt32LittleEndian(d[NetRingLayout.DescriptorLengthOffset..], (uint)length);
-            WriteStatus(d, result);
-            count++;
-        }
-        if (count == 0) return 0;
-        ring.RxConsumer += (uint)count;
-        Volatile.Write(ref Field(area, NetRingLayout.RxConsumerOffset), ring.RxConsumer);
-        ring.Received.Set();
-        Account(ring, NetRingDirection.Receive, count, frames, bytes, errors, firstError);
-        return count;
-    }
-
-    private static void WriteStatus(Span<byte> descriptor, DeviceResult result) =>
-        BinaryPrimitives.WriteUInt16LittleEndian(descriptor[NetRingLayout.DescriptorStatusOffset..], (ushort)result);
-
-    private void Account(Ring ring, NetRingDirection direction, int count, int frames, long bytes, int errors, string? firstError)
-    {
-        if (direction == NetRingDirection.Receive)
-        {
-            Interlocked.Add(ref ring.RxFrames, frames);
-            Interlocked.Add(ref ring.RxBytes, bytes);
-            Interlocked.Add(ref ring.RxErrors, errors);
-        }
-        else
-        {
-            Interlocked.Add(ref ring.TxFrames, frames);
-            Interlocked.Add(ref ring.TxBytes, bytes);
-            Interlocked.Add(ref ring.TxErrors, errors);
-        }
-        Interlocked.Increment(ref ring.Batches);
-        Trace?.Invoke(new NetRingBatch(ring.Handle, direction, count, frames, bytes, errors, firstError));
-    }
-
-    private void Fail(Ring ring, string message)
-    {
-        ring.Failed = true;
-        if (_memory.TryGetSpan(ring.Address + NetRingLayout.TenderStateOffset, 4, out var state, out _))
-            Volatile.Write(ref Field(state, 0), (uint)NetRingState.Failed);
-        Report(new NetRingFault(ring.Handle, $"net ring of NIC handle {ring.Handle} at 0x{ring.Address:x}: {message}"));
-    }
-
-    private void Report(NetRingFault fault)
-    {
-        Interlocked.CompareExchange(ref _fault, fault, null);
-        try
-        {
-            Faulted?.Invoke(fault);
-        }
-        catch (Exception e)
-        {
-            Interlocked.CompareExchange(ref _fault, new NetRingFault(fault.Handle, $"{fault.Message}; the fault handler failed: {e.Message}"), null);
-        }
+        _stopping = true;
+        _stop.Set();
+        _thread?.Join();
     }
 
     private void IoThread()
     {
         try
         {
-            Span<ulong> tags = stackalloc ulong[DevicePoller.MaxHandles + 1];
-            long spinTicks = (long)(_options.SpinBeforeSleep.TotalSeconds * Stopwatch.Frequency);
-            long lastWork = Stopwatch.GetTimestamp();
-            while (!_stopping)
+            Span<ulong> tags = stackalloc ulong[2];
+            ref uint entTail = ref _ring.Word(HvtRingLayout.EntTailOffset);
+            ref uint needsKick = ref _ring.Word(HvtRingLayout.NeedsKickOffset);
+            bool spin = false; // needs_kick starts at 1: go straight to the sleep check
+            while (!_stopping && !_failed)
             {
-                if (ServiceOnce() > 0)
+                bool found = false;
+                if (spin)
                 {
-                    lastWork = Stopwatch.GetTimestamp();
-                    continue;
+                    for (int i = 0; i < _options.PollIterations; i++)
+                    {
+                        if (Volatile.Read(ref entTail) != _entHead) { found = true; break; }
+                        if (_stopping) break;
+                        Pause();
+                    }
                 }
-                if (Stopwatch.GetTimestamp() - lastWork < spinTicks)
+                if (!found)
                 {
-                    Thread.SpinWait(16);
-                    continue;
+                    // Store needs_kick, full barrier, load ent_tail: the guest does store ent_tail,
+                    // full barrier, load needs_kick. With both barriers at least one side sees the
+                    // other's store, so either we see its entry here and stay awake, or it sees
+                    // needs_kick = 1 and kicks (and the eventfd keeps that kick until we read it,
+                    // even if it comes before we reach epoll_wait). docs/ring-io.md, "Memory ordering".
+                    Volatile.Write(ref needsKick, 1);
+                    Interlocked.MemoryBarrier();
+                    if (Volatile.Read(ref entTail) == _entHead)
+                    {
+                        Interlocked.Increment(ref _sleeps);
+                        _epoll.Wait(tags, null);
+                        Interlocked.Add(ref _kicks, (long)_kick.ConsumeCount());
+                        if (_stopping) break;
+                    }
+                    Volatile.Write(ref needsKick, 0);
                 }
-                if (PrepareToSleep())
-                {
-                    Interlocked.Increment(ref _sleeps);
-                    _epoll.Wait(tags, null);
-                    _kick.Consume();
-                }
-                foreach (var ring in _rings)
-                    if (!ring.Failed && _memory.TryGetSpan(ring.Address + NetRingLayout.TenderStateOffset, 4, out var state, out _))
-                        Volatile.Write(ref Field(state, 0), (uint)NetRingState.Awake);
-                lastWork = Stopwatch.GetTimestamp();
+                spin = true;
+                ProcessPending();
             }
         }
         catch (Exception e)
         {
-            Report(new NetRingFault(-1, $"net ring I/O thread failed: {e.Message}"));
+            Fail($"net ring I/O thread failed: {e.GetType().Name}: {e.Message}");
         }
+    }
+
+    private static void Pause()
+    {
+        if (X86Base.IsSupported) X86Base.Pause();
+        else Thread.SpinWait(1);
     }
 
     /// <summary>
-    /// Publishes "sleeping" in every ring, then looks at the guest's producer indices once more:
-    /// the guest publishes its index and then reads our state, we publish our state and then read
-    /// its index, both with a full barrier in between, so at least one side sees the other's
-    /// write: either we see the new work here (and do not sleep) or the guest sees "sleeping"
-    /// (and kicks, which the kick eventfd remembers even before we reach epoll_wait).
-    /// Also points the TAP's epoll interest at "input" only where RX buffers are posted, so a
-    /// waiting frame with nowhere to go does not keep waking the thread.
+    /// Consumes the entries in [ent_head, ent_tail) in order. Runs of NET_WRITE are published
+    /// together (one ent_head store); a NET_READ first publishes the writes before it, then its
+    /// commit (com_tail), then itself (ent_head), as solo5-hvt does.
     /// </summary>
-    private bool PrepareToSleep()
+    private int ProcessPending()
     {
-        var rings = _rings;
-        foreach (var ring in rings)
+        // Acquire: the entries the guest wrote before it published ent_tail are visible below.
+        uint tail = Volatile.Read(ref _ring.Word(HvtRingLayout.EntTailOffset));
+        uint pending = tail - _entHead;
+        if (pending == 0) return 0;
+        if (pending > HvtRingLayout.Entries)
         {
-            if (ring.Failed || !_memory.TryGetSpan(ring.Address + NetRingLayout.TenderStateOffset, 4, out var state, out _)) continue;
-            Interlocked.Exchange(ref Field(state, 0), (uint)NetRingState.Sleeping); // store + full barrier
+            Fail($"net ring at 0x{_ring.GuestAddress:x} is corrupt: ent_tail {tail} is {pending} entries ahead of the tender's ent_head {_entHead}, more than the ring's {HvtRingLayout.Entries}");
+            return 0;
         }
-        bool sleep = true;
-        foreach (var ring in rings)
+
+        var batch = new BatchCounts();
+        uint head = _entHead;
+        bool unpublished = false;
+        while (head != tail)
         {
-            if (ring.Failed || !_memory.TryGetSpan(ring.Address, ring.Size, out var area, out _)) continue;
-            if (Volatile.Read(ref Field(area, NetRingLayout.TxProducerOffset)) != ring.TxConsumer) sleep = false;
-            bool buffersPosted = Volatile.Read(ref Field(area, NetRingLayout.RxProducerOffset)) != ring.RxConsumer;
-            if (buffersPosted != ring.WatchingInput)
+            int at = HvtRingLayout.EntryOffset(head);
+            // Each field read once: checks and use see the same values.
+            uint operation = Volatile.Read(ref _ring.Word(at + HvtRingLayout.EntryOperation));
+            uint handle = Volatile.Read(ref _ring.Word(at + HvtRingLayout.EntryHandle));
+            ulong data = Volatile.Read(ref _ring.Quad(at + HvtRingLayout.EntryData));
+            uint length = Volatile.Read(ref _ring.Word(at + HvtRingLayout.EntryLength));
+            uint id = Volatile.Read(ref _ring.Word(at + HvtRingLayout.EntryId));
+            if (operation == HvtRingLayout.NetRead)
             {
-                _epoll.Modify(ring.Tap.Descriptor, (ulong)ring.Handle, buffersPosted);
-                ring.WatchingInput = buffersPosted;
+                if (unpublished)
+                {
+                    Volatile.Write(ref _ring.Word(HvtRingLayout.EntHeadOffset), head);
+                    unpublished = false;
+                }
+                if (!Read(handle, data, length, id, ref batch)) break;
+                head++;
+                // Release: the commit's fields are visible before the guest sees com_tail move.
+                Volatile.Write(ref _ring.Word(HvtRingLayout.ComTailOffset), ++_comTail);
+                Volatile.Write(ref _ring.Word(HvtRingLayout.EntHeadOffset), head);
             }
+            else
+            {
+                if (operation == HvtRingLayout.NetWrite)
+                {
+                    if (!Write(handle, data, length, id, ref batch)) break;
+                }
+                else
+                {
+                    batch.Reject($"entry {id}: unknown operation {operation} (1 = NET_WRITE, 2 = NET_READ), skipped");
+                }
+                head++;
+                unpublished = true;
+            }
+            batch.Entries++;
         }
-        return sleep && !_stopping;
+        // Release: the TAP has taken the frames, so the guest may reuse their buffers.
+        if (unpublished) Volatile.Write(ref _ring.Word(HvtRingLayout.EntHeadOffset), head);
+        _entHead = head;
+        Account(batch);
+        return batch.Entries;
     }
 
-    private static ref uint Field(Span<byte> area, int offset) =>
-        ref Unsafe.As<byte, uint>(ref area[offset]);
+    private TapDevice? Nic(uint handle) => handle < (uint)_nics.Length ? _nics[handle] : null;
+
+    /// <summary>A NET_WRITE entry; false if it ended the engine.</summary>
+    private bool Write(uint handle, ulong data, uint length, uint id, ref BatchCounts batch)
+    {
+        var nic = Nic(handle);
+        if (nic is null)
+        {
+            batch.Reject($"NET_WRITE entry {id}: handle {handle} is not an attached NET_BASIC device, skipped");
+            return true;
+        }
+        if (!_buffers.TryGetSpan(data, length, GuestAccess.Read, out var frame, out var why))
+        {
+            Fail($"net ring NET_WRITE entry {id} (handle {handle}): buffer [0x{data:x}, +{length}): {why}");
+            return false;
+        }
+        var result = nic.Write(frame);
+        if (result == DeviceResult.Ok)
+        {
+            batch.Writes++;
+            batch.WriteBytes += length;
+        }
+        else
+        {
+            batch.Reject(result == DeviceResult.InvalidArgument
+                ? $"NET_WRITE entry {id}: frame of {length} bytes is outside {TapDevice.EthernetHeaderLength}..{nic.MaxFrameSize} (MTU {nic.Mtu} + Ethernet header), dropped"
+                : $"NET_WRITE entry {id}: the TAP {nic.InterfaceName} did not take the frame ({result}), dropped");
+        }
+        return true;
+    }
+
+    /// <summary>A NET_READ entry: fills its commit; false if it ended the engine.</summary>
+    private bool Read(uint handle, ulong data, uint length, uint id, ref BatchCounts batch)
+    {
+        int at = HvtRingLayout.CommitOffset(_comTail);
+        int result;
+        uint received = 0;
+        var nic = Nic(handle);
+        if (nic is null)
+        {
+            result = (int)DeviceResult.InvalidArgument;
+            batch.Reject($"NET_READ entry {id}: handle {handle} is not an attached NET_BASIC device, committed EINVAL");
+        }
+        else if (!_buffers.TryGetSpan(data, length, GuestAccess.Write, out var buffer, out var why))
+        {
+            Fail($"net ring NET_READ entry {id} (handle {handle}): buffer [0x{data:x}, +{length}): {why}");
+            return false;
+        }
+        else
+        {
+            var r = nic.Read(buffer, out int n);
+            result = (int)r;
+            switch (r)
+            {
+                case DeviceResult.Ok:
+                    received = (uint)n;
+                    batch.ReadFrames++;
+                    batch.ReadBytes += n;
+                    break;
+                case DeviceResult.Again:
+                    batch.ReadsAgain++;
+                    break;
+                case DeviceResult.InvalidArgument:
+                    batch.Reject($"NET_READ entry {id}: buffer of {length} bytes is smaller than the largest frame ({nic.MaxFrameSize}), committed EINVAL");
+                    break;
+                default:
+                    batch.Reject($"NET_READ entry {id}: reading the TAP {nic.InterfaceName} failed, committed EUNSPEC");
+                    break;
+            }
+        }
+        batch.Reads++;
+        _ring.Word(at + HvtRingLayout.CommitId) = id;
+        _ring.Word(at + HvtRingLayout.CommitResult) = (uint)result;
+        _ring.Word(at + HvtRingLayout.CommitLength) = received;
+        return true;
+    }
+
+    private void Account(in BatchCounts b)
+    {
+        if (b.Entries == 0) return;
+        Interlocked.Add(ref _entries, b.Entries);
+        Interlocked.Add(ref _txFrames, b.Writes);
+        Interlocked.Add(ref _txBytes, b.WriteBytes);
+        Interlocked.Add(ref _rxFrames, b.ReadFrames);
+        Interlocked.Add(ref _rxBytes, b.ReadBytes);
+        Interlocked.Add(ref _rxAgain, b.ReadsAgain);
+        Interlocked.Add(ref _rejected, b.Rejected);
+        Interlocked.Increment(ref _batches);
+        Trace?.Invoke(new NetRingBatch(b.Entries, b.Writes, b.WriteBytes, b.Reads, b.ReadFrames, b.ReadBytes, b.ReadsAgain, b.Rejected, b.FirstRejection));
+    }
+
+    private void Fail(string message)
+    {
+        _failed = true;
+        var fault = new NetRingFault(message);
+        if (Interlocked.CompareExchange(ref _fault, fault, null) is not null) return;
+        try
+        {
+            Faulted?.Invoke(fault);
+        }
+        catch (Exception e)
+        {
+            // The handler is the tender's; its failure must not take the I/O thread down silently.
+            Volatile.Write(ref _fault, new NetRingFault($"{message}; the fault handler failed: {e.Message}"));
+        }
+    }
 
     public void Dispose()
     {
         Stop();
         _epoll.Dispose();
         _kick.Dispose();
-        foreach (var ring in _rings) ring.Received.Dispose();
+        _stop.Dispose();
     }
 
-    private sealed class Ring(int handle, TapDevice tap, ulong address, ulong size, uint rxEntries, uint txEntries)
+    private struct BatchCounts
     {
-        public readonly int Handle = handle;
-        public readonly TapDevice Tap = tap;
-        public readonly ulong Address = address;
-        public readonly ulong Size = size;
-        public readonly uint RxEntries = rxEntries;
-        public readonly uint TxEntries = txEntries;
-        public readonly EventSignal Received = new();
-        // The tender's own consumer indices: only these are trusted (the copies in guest memory
-        // are for the guest to read; the guest could overwrite them).
-        public uint RxConsumer;
-        public uint TxConsumer;
-        public volatile bool Failed;
-        public bool WatchingInput = true;
-        public long RxFrames, RxBytes, RxErrors, TxFrames, TxBytes, TxErrors, Batches;
+        public int Entries, Writes, Reads, ReadFrames, ReadsAgain, Rejected;
+        public long WriteBytes, ReadBytes;
+        public string? FirstRejection;
+
+        public void Reject(string why)
+        {
+            Rejected++;
+            FirstRejection ??= why;
+        }
     }
 }

@@ -1,123 +1,112 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Tender.Devices.Tests;
 
 /// <summary>
-/// The guest's half of the ring protocol (docs/ring-io.md), written independently of the engine
-/// from the specification: header set-up, posting RX buffers, sending TX frames, reaping
-/// completions, and the kick rule (publish the index, full barrier, read the tender's state,
-/// kick only if it sleeps).
+/// The guest's half of the ring (docs/ring-io.md), written from the document, not from the
+/// engine: fill the entry at ent_tail, publish ent_tail (release), full barrier, read needs_kick
+/// and kick only if it is 1; a NET_READ waits for its commit at com_head.
 /// </summary>
 internal sealed class TestGuestRing
 {
     private readonly BufferGuestMemory _memory;
-    private readonly NetRingService? _service;
-    private uint _rxProducer, _rxSeen, _txProducer;
+    private readonly ulong _ring;
+    private readonly Action _kick;
+    private uint _tail, _comHead, _id;
 
-    public TestGuestRing(BufferGuestMemory memory, NetRingService? service, ulong ringAddress, uint rxEntries, uint txEntries, ulong buffers, int bufferSize)
+    /// <param name="kick">What the guest's `out 0x600` does (the tender forwards it to the engine).</param>
+    /// <param name="pump">Called while waiting (drives an engine without its thread); null with a running I/O thread.</param>
+    public TestGuestRing(BufferGuestMemory memory, ulong ringAddress, Action kick, Action? pump = null)
     {
         _memory = memory;
-        _service = service;
-        Address = ringAddress;
-        RxEntries = rxEntries;
-        TxEntries = txEntries;
-        Buffers = buffers;
-        BufferSize = bufferSize;
-        var h = Header;
-        h.Clear();
-        BinaryPrimitives.WriteUInt32LittleEndian(h[0x00..], 0x474E5254); // "TRNG"
-        BinaryPrimitives.WriteUInt32LittleEndian(h[0x04..], 1);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[0x08..], rxEntries);
-        BinaryPrimitives.WriteUInt32LittleEndian(h[0x0C..], txEntries);
+        _ring = ringAddress;
+        _kick = kick;
+        Pump = pump;
     }
 
-    public ulong Address { get; }
-    public uint RxEntries { get; }
-    public uint TxEntries { get; }
-    /// <summary>Guest address of the buffer pool: RX slot i at Buffers + i·BufferSize, TX slot j after the RX ones.</summary>
-    public ulong Buffers { get; }
-    public int BufferSize { get; }
+    public Action? Pump { get; }
     public int Kicks { get; private set; }
+    public uint LastId => _id - 1;
 
-    public Span<byte> Header => _memory.Span(Address, 0x200);
-    public ref uint RxProducer => ref Word(0x40);
-    public ref uint RxConsumer => ref Word(0x80);
-    public ref uint TxProducer => ref Word(0xC0);
-    public ref uint TxConsumer => ref Word(0x100);
-    public ref uint TenderState => ref Word(0x140);
+    public ref uint EntTail => ref Word(0);
+    public ref uint ComHead => ref Word(4);
+    public ref uint EntHead => ref Word(64);
+    public ref uint ComTail => ref Word(68);
+    public ref uint NeedsKick => ref Word(72);
 
-    private ref uint Word(int offset) => ref Unsafe.As<byte, uint>(ref _memory.Span(Address + (ulong)offset, 4)[0]);
+    private ref uint Word(int offset) => ref Unsafe.As<byte, uint>(ref _memory.Span(_ring + (ulong)offset, 4)[0]);
 
-    public Span<byte> RxDescriptor(uint slot) => _memory.Span(Address + 0x200 + 16UL * (slot & (RxEntries - 1)), 16);
-    public Span<byte> TxDescriptor(uint slot) => _memory.Span(Address + 0x200 + 16UL * (RxEntries + (slot & (TxEntries - 1))), 16);
+    public Span<byte> Entry(uint index) => _memory.Span(_ring + 128 + 32UL * (index & 1023), 32);
+    public Span<byte> Commit(uint index) => _memory.Span(_ring + 128 + 32UL * 1024 + 16UL * (index & 1023), 16);
 
-    public static void WriteDescriptor(Span<byte> d, ulong address, uint length, ushort flags = 0)
+    /// <summary>Writes an entry at ent_tail without publishing it.</summary>
+    public uint Fill(uint operation, uint handle, ulong data, uint length)
     {
-        BinaryPrimitives.WriteUInt64LittleEndian(d, address);
-        BinaryPrimitives.WriteUInt32LittleEndian(d[8..], length);
-        BinaryPrimitives.WriteUInt16LittleEndian(d[12..], flags);
-        BinaryPrimitives.WriteUInt16LittleEndian(d[14..], 0xFFFF); // "not completed" marker for the tests
+        var e = Entry(_tail);
+        Unsafe.WriteUnaligned(ref e[0], operation);
+        Unsafe.WriteUnaligned(ref e[4], handle);
+        Unsafe.WriteUnaligned(ref e[8], data);
+        Unsafe.WriteUnaligned(ref e[16], length);
+        Unsafe.WriteUnaligned(ref e[20], _id);
+        Unsafe.WriteUnaligned(ref e[24], 0UL);
+        _tail++;
+        return _id++;
     }
 
-    public static (ulong Address, uint Length, ushort Status) ReadDescriptor(ReadOnlySpan<byte> d) =>
-        (BinaryPrimitives.ReadUInt64LittleEndian(d), BinaryPrimitives.ReadUInt32LittleEndian(d[8..]), BinaryPrimitives.ReadUInt16LittleEndian(d[14..]));
-
-    public ulong RxBuffer(uint slot) => Buffers + (ulong)(slot & (RxEntries - 1)) * (ulong)BufferSize;
-    public ulong TxBuffer(uint slot) => Buffers + (ulong)(RxEntries + (slot & (TxEntries - 1))) * (ulong)BufferSize;
-
-    /// <summary>Posts RX buffers until the ring is full (posted and not yet seen = RxEntries).</summary>
-    public void FillRx()
+    /// <summary>Publishes the filled entries and kicks if the tender said it sleeps.</summary>
+    public void Publish(bool kickIfNeeded = true)
     {
-        while (_rxProducer - _rxSeen < RxEntries)
-        {
-            WriteDescriptor(RxDescriptor(_rxProducer), RxBuffer(_rxProducer), (uint)BufferSize);
-            _rxProducer++;
-        }
-        Publish(ref RxProducer, _rxProducer);
-    }
-
-    /// <summary>Takes the next received frame, if the tender has completed one.</summary>
-    public bool TryReceive(out byte[] frame, out DeviceResult status)
-    {
-        frame = [];
-        status = DeviceResult.Ok;
-        uint consumer = Volatile.Read(ref RxConsumer); // acquire: the descriptor and buffer are complete
-        if (_rxSeen == consumer) return false;
-        var (address, length, st) = ReadDescriptor(RxDescriptor(_rxSeen));
-        status = (DeviceResult)st;
-        frame = _memory.Span(address, (int)length).ToArray();
-        _rxSeen++;
-        return true;
-    }
-
-    /// <summary>Queues one frame for sending, waiting (bounded) for a free TX slot.</summary>
-    public void Send(ReadOnlySpan<byte> frame, TimeSpan timeout)
-    {
-        long start = Stopwatch.GetTimestamp();
-        while (_txProducer - Volatile.Read(ref TxConsumer) >= TxEntries)
-        {
-            if (Stopwatch.GetElapsedTime(start) > timeout) throw new TimeoutException("TX ring stayed full");
-            Thread.Yield();
-        }
-        frame.CopyTo(_memory.Span(TxBuffer(_txProducer), frame.Length));
-        WriteDescriptor(TxDescriptor(_txProducer), TxBuffer(_txProducer), (uint)frame.Length);
-        _txProducer++;
-        Publish(ref TxProducer, _txProducer);
-    }
-
-    /// <summary>True once the tender has completed every TX descriptor posted.</summary>
-    public bool TxDone => Volatile.Read(ref TxConsumer) == _txProducer;
-
-    private void Publish(ref uint index, uint value)
-    {
-        Volatile.Write(ref index, value);   // release: descriptors before the index
-        Interlocked.MemoryBarrier();        // store → load: our index before their state (docs/ring-io.md)
-        if (Volatile.Read(ref TenderState) == 1 && _service is not null)
+        Volatile.Write(ref EntTail, _tail);  // release: entries before the index
+        Interlocked.MemoryBarrier();         // store → load: our index before its needs_kick
+        if (kickIfNeeded && Volatile.Read(ref NeedsKick) != 0)
         {
             Kicks++;
-            _service.Kick();
+            _kick();
+        }
+    }
+
+    /// <summary>Submits one entry, waiting (bounded) while the ring is full.</summary>
+    public uint Submit(uint operation, uint handle, ulong data, uint length)
+    {
+        WaitUntil(() => _tail - Volatile.Read(ref EntHead) < 1023, "the submission ring stayed full");
+        uint id = Fill(operation, handle, data, length);
+        Publish();
+        return id;
+    }
+
+    public uint Write(uint handle, ulong data, uint length) => Submit(1, handle, data, length);
+
+    /// <summary>NET_READ: submit, wait for the commit, return (ret, len, id).</summary>
+    public (int Result, uint Length, uint Id) Read(uint handle, ulong data, uint size)
+    {
+        Submit(2, handle, data, size);
+        return NextCommit();
+    }
+
+    public (int Result, uint Length, uint Id) NextCommit()
+    {
+        WaitUntil(() => Volatile.Read(ref ComTail) != _comHead, "no commit came");
+        var c = Commit(_comHead);
+        var result = (Unsafe.ReadUnaligned<int>(ref c[4]), Unsafe.ReadUnaligned<uint>(ref c[8]), Unsafe.ReadUnaligned<uint>(ref c[0]));
+        _comHead++;
+        Volatile.Write(ref ComHead, _comHead);
+        return result;
+    }
+
+    /// <summary>True once the tender has consumed every entry submitted.</summary>
+    public bool Drained => Volatile.Read(ref EntHead) == _tail;
+
+    public void WaitDrained() => WaitUntil(() => Drained, "the tender did not consume every entry");
+
+    private void WaitUntil(Func<bool> condition, string what)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (!condition())
+        {
+            if (Stopwatch.GetElapsedTime(start) > TimeSpan.FromSeconds(5)) throw new TimeoutException(what);
+            if (Pump is not null) Pump();
+            else Thread.Yield();
         }
     }
 }
