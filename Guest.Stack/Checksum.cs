@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace Guest.Stack;
 
@@ -9,15 +10,24 @@ public static class Checksum
     /// <summary>Adds <paramref name="data"/> to a running 32-bit-folded sum (not yet complemented).</summary>
     public static uint Add(uint sum, ReadOnlySpan<byte> data)
     {
-        ulong acc = sum;
+        // The one's-complement sum does not depend on byte order (RFC 1071 2(B)): add native
+        // (little-endian: x86-64, arm64) 32-bit words into a 64-bit accumulator, fold, and swap
+        // the 16-bit result into network order once at the end.
+        ReadOnlySpan<uint> words = MemoryMarshal.Cast<byte, uint>(data);
+        ulong acc = 0;
         int i = 0;
-        // 4 bytes at a time into a 64-bit accumulator: carries collect in the upper half.
-        for (; i + 4 <= data.Length; i += 4) acc += BinaryPrimitives.ReadUInt32BigEndian(data.Slice(i));
-        if (i + 2 <= data.Length) { acc += BinaryPrimitives.ReadUInt16BigEndian(data.Slice(i)); i += 2; }
-        if (i < data.Length) acc += (uint)data[i] << 8;
+        for (; i + 4 <= words.Length; i += 4) acc += (ulong)words[i] + words[i + 1] + words[i + 2] + words[i + 3];
+        for (; i < words.Length; i++) acc += words[i];
+        int tail = words.Length * 4;
+        if (tail + 2 <= data.Length) { acc += (uint)(data[tail] | data[tail + 1] << 8); tail += 2; }
+        if (tail < data.Length) acc += data[tail];
         acc = (acc & 0xFFFFFFFF) + (acc >> 32);
         acc = (acc & 0xFFFFFFFF) + (acc >> 32);
-        return (uint)acc;
+        uint s16 = (uint)(acc & 0xFFFF) + (uint)(acc >> 16);
+        s16 = (s16 & 0xFFFF) + (s16 >> 16);
+        ulong total = (ulong)sum + BinaryPrimitives.ReverseEndianness((ushort)s16);
+        total = (total & 0xFFFFFFFF) + (total >> 32);
+        return (uint)total;
     }
 
     public static ushort Fold(uint sum)

@@ -20,7 +20,7 @@ public class ApiSurfaceTests
         "System.UInt16", "System.Int32", "System.UInt32", "System.Int64", "System.UInt64", "System.String",
         "System.Span`1", "System.ReadOnlySpan`1", "System.Math",
         "System.ArgumentException", "System.InvalidOperationException",
-        "System.Buffers.Binary.BinaryPrimitives",
+        "System.Buffers.Binary.BinaryPrimitives", "System.Runtime.InteropServices.MemoryMarshal",
         // ReadOnlySpan<T>'s indexer returns `ref readonly T`, spelled modreq(InAttribute) in signatures.
         "System.Runtime.InteropServices.InAttribute",
         // Attributes the compiler emits (no run-time behaviour).
