@@ -62,13 +62,13 @@ public readonly unsafe struct MmioRegisters : IRegisters
 }
 
 /// <summary>A DMA area given by pointer, IOVA and size (the guest's: pointer = IOVA = 2^40).</summary>
-public readonly unsafe struct DmaRegion : IDmaRegion
+public readonly unsafe struct PointerDmaRegion : IDmaRegion
 {
     private readonly byte* _pointer;
     private readonly ulong _iova;
     private readonly ulong _size;
 
-    public DmaRegion(byte* pointer, ulong iova, ulong size)
+    public PointerDmaRegion(byte* pointer, ulong iova, ulong size)
     {
         if (pointer == null || size == 0) throw new ArgumentException("DMA area is missing");
         if (iova + size < iova) throw new ArgumentException("DMA area wraps around");

@@ -25,9 +25,9 @@ public sealed unsafe class PinnedDmaArea : IDmaMemory
     public ulong Size => (ulong)_bytes.Length;
     public byte[] Bytes => _bytes;
 
-    public DmaRegion Region
+    public PointerDmaRegion Region
     {
-        get { fixed (byte* p = _bytes) return new DmaRegion(p, Window, (ulong)_bytes.Length); } // pinned: the address stays valid
+        get { fixed (byte* p = _bytes) return new PointerDmaRegion(p, Window, (ulong)_bytes.Length); } // pinned: the address stays valid
     }
 
     public bool TryGetSpan(ulong iova, int length, out Span<byte> span)
