@@ -986,6 +986,9 @@ public sealed class Ixgbe82599 : IEthernetEndpoint, IMmioDevice
     /// <summary>Delivers transmitted frames and error reports gathered under the lock, outside it.</summary>
     private void Flush()
     {
+        // Unlocked hint: whatever this thread produced under the lock it has just released is
+        // visible to it; output of other threads is flushed by those threads.
+        if (_outbox.Count == 0 && _pendingErrors.Count == 0) return;
         List<(byte[] Buffer, int Length)>? frames = null;
         List<IxgbeDeviceError>? errors = null;
         IEthernetWire? wire;
