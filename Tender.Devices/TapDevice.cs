@@ -38,17 +38,33 @@ public sealed unsafe class TapDevice : IDisposable
     public FileDescriptor Descriptor => _fd;
 
     /// <summary>
-    /// Attaches to the TAP interface interfaceName (creating it if it does not exist, as the
-    /// kernel does) in the calling thread's network namespace. guestMac null means a generated
-    /// locally administered address. Throws <see cref="DeviceException"/> naming the interface.
+    /// Attaches to the TAP interface interfaceName in the calling thread's network namespace.
+    /// As solo5-hvt, the interface must already exist and be up (TUNSETIFF would otherwise create
+    /// a new one, so a mistyped name would silently give the guest an unconnected NIC), unless
+    /// createIfMissing. guestMac null means a generated locally administered address. Throws
+    /// <see cref="DeviceException"/> naming the interface.
     /// </summary>
-    public static TapDevice Open(string interfaceName, MacAddress? guestMac = null)
+    public static TapDevice Open(string interfaceName, MacAddress? guestMac = null, bool createIfMissing = false)
     {
         LayoutChecks.Verify();
         if (!LibC.IfReq.TryCreate(interfaceName, out var ifr))
             throw new DeviceException($"network interface '{interfaceName}': not a valid interface name (1 to {LibC.IFNAMSIZ - 1} printable characters, no '/' or ':')");
         if (guestMac is MacAddress given && (given.IsMulticast || given == default))
             throw new DeviceException($"network interface '{interfaceName}': guest MAC {given} is not a unicast address");
+        if (!createIfMissing)
+        {
+            int flags;
+            try
+            {
+                flags = NetworkInterface.GetFlags(interfaceName);
+            }
+            catch (HostException e) when (e.Errno == LibC.ENODEV)
+            {
+                throw new DeviceException($"network interface '{interfaceName}' does not exist (create it first, e.g. ip tuntap add dev {interfaceName} mode tap)");
+            }
+            if ((flags & (NetworkInterface.FlagUp | NetworkInterface.FlagRunning)) == 0)
+                throw new DeviceException($"network interface '{interfaceName}' is down (ip link set dev {interfaceName} up)");
+        }
 
         int fd = LibC.Open(CloneDevice, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
         if (fd < 0)
@@ -75,6 +91,8 @@ public sealed unsafe class TapDevice : IDisposable
                 throw new DeviceException($"network interface '{interfaceName}': cannot attach as TAP: {why}");
             }
             string name = ifr.GetName();
+            if (name != interfaceName)
+                throw new DeviceException($"network interface '{interfaceName}': the kernel attached '{name}' instead (a name with '%d' is a pattern, not an interface)");
             int mtu;
             try
             {

@@ -10,6 +10,12 @@ public static unsafe class NetworkInterface
 {
     public static int GetMtu(string name) => Query(name, LibC.SIOCGIFMTU, "SIOCGIFMTU").IntValue;
 
+    /// <summary>The interface's flags (IFF_UP = 0x1, IFF_RUNNING = 0x40, …).</summary>
+    public static int GetFlags(string name) => (ushort)Query(name, LibC.SIOCGIFFLAGS, "SIOCGIFFLAGS").Flags;
+
+    public const int FlagUp = 0x1;
+    public const int FlagRunning = 0x40;
+
     public static int GetIndex(string name) => Query(name, LibC.SIOCGIFINDEX, "SIOCGIFINDEX").IntValue;
 
     /// <summary>The interface's own (Linux-side) hardware address.</summary>

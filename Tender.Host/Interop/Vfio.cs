@@ -38,6 +38,7 @@ internal static unsafe class Vfio
     public static readonly nuint DeviceGetRegionInfo = Io(8); // VFIO_DEVICE_GET_REGION_INFO
     public static readonly nuint DeviceReset = Io(11);      // VFIO_DEVICE_RESET
     // Type1 IOMMU, issued on the container once SET_IOMMU succeeded.
+    public static readonly nuint IommuGetInfo = Io(12);     // VFIO_IOMMU_GET_INFO
     public static readonly nuint IommuMapDma = Io(13);      // VFIO_IOMMU_MAP_DMA
     public static readonly nuint IommuUnmapDma = Io(14);    // VFIO_IOMMU_UNMAP_DMA
 
@@ -55,6 +56,10 @@ internal static unsafe class Vfio
     public const uint RegionInfoFlagRead = 1 << 0;      // VFIO_REGION_INFO_FLAG_READ
     public const uint RegionInfoFlagWrite = 1 << 1;     // VFIO_REGION_INFO_FLAG_WRITE
     public const uint RegionInfoFlagMmap = 1 << 2;      // VFIO_REGION_INFO_FLAG_MMAP
+
+    public const uint IommuInfoPageSizes = 1 << 0;      // VFIO_IOMMU_INFO_PGSIZES
+    public const uint IommuInfoCaps = 1 << 1;           // VFIO_IOMMU_INFO_CAPS
+    public const ushort IommuType1InfoCapIovaRange = 1; // VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE
 
     public const uint DmaMapFlagRead = 1 << 0;          // VFIO_DMA_MAP_FLAG_READ
     public const uint DmaMapFlagWrite = 1 << 1;         // VFIO_DMA_MAP_FLAG_WRITE
@@ -95,6 +100,47 @@ internal static unsafe class Vfio
         public ulong Size;
         /// <summary>Where the region starts in the device fd, for pread/pwrite/mmap.</summary>
         public ulong Offset;
+    }
+
+    /// <summary>
+    /// <c>struct vfio_iommu_type1_info</c> (24 bytes with its tail padding). With
+    /// VFIO_IOMMU_INFO_CAPS the kernel appends a capability chain and reports the whole size in
+    /// argsz; <see cref="CapOffset"/> is the first capability's offset from the struct's start.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IommuType1Info
+    {
+        public uint ArgSize;
+        public uint Flags;
+        /// <summary>Bitmap of the IOMMU page sizes (bit n = 2^n bytes).</summary>
+        public ulong IovaPageSizes;
+        public uint CapOffset;
+    }
+
+    /// <summary><c>struct vfio_info_cap_header</c> (8 bytes): id, version, offset of the next capability (0 = last).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct InfoCapHeader
+    {
+        public ushort Id;
+        public ushort Version;
+        public uint Next;
+    }
+
+    /// <summary><c>struct vfio_iommu_type1_info_cap_iova_range</c> without its flexible array (16 bytes).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IovaRangeCap
+    {
+        public InfoCapHeader Header;
+        public uint NrIovas;
+        public uint Reserved;
+    }
+
+    /// <summary><c>struct vfio_iova_range</c> (16 bytes): an inclusive [start, end] range of usable IOVAs.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IovaRange
+    {
+        public ulong Start;
+        public ulong End;
     }
 
     /// <summary><c>struct vfio_iommu_type1_dma_map</c> (32 bytes).</summary>

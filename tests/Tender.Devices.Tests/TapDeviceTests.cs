@@ -168,7 +168,7 @@ public sealed class TapDeviceTests
     public void A_new_interface_is_created_and_goes_away_with_the_device()
     {
         using var ns = new TestNamespace();
-        var tap = ns.Run(() => TapDevice.Open("tdvnew"));
+        var tap = ns.Run(() => TapDevice.Open("tdvnew", createIfMissing: true));
         using (tap)
         {
             Assert.Equal("tdvnew", tap.InterfaceName);
@@ -185,6 +185,8 @@ public sealed class TapDeviceTests
         using var ns = new TestNamespace();
         ns.AddTap("tdvbusy");
         ns.Ip("tuntap", "add", "dev", "tdvtun", "mode", "tun");
+        ns.Ip("link", "set", "dev", "tdvtun", "up");
+        ns.Ip("tuntap", "add", "dev", "tdvdown", "mode", "tap");
         using var first = ns.Run(() => TapDevice.Open("tdvbusy"));
 
         var busy = Assert.Throws<DeviceException>(() => ns.Run(() => TapDevice.Open("tdvbusy")));
@@ -194,6 +196,12 @@ public sealed class TapDeviceTests
         var tun = Assert.Throws<DeviceException>(() => ns.Run(() => TapDevice.Open("tdvtun")));
         Assert.Contains("'tdvtun'", tun.Message);
         Assert.Contains("not a TAP", tun.Message);
+
+        var missing = Assert.Throws<DeviceException>(() => ns.Run(() => TapDevice.Open("tdvnone")));
+        Assert.Contains("'tdvnone' does not exist", missing.Message);
+        Assert.Contains("does not exist", Command.TryRun("ip", "-n", ns.Name, "link", "show", "dev", "tdvnone").Output); // not created
+        var down = Assert.Throws<DeviceException>(() => ns.Run(() => TapDevice.Open("tdvdown")));
+        Assert.Contains("'tdvdown' is down", down.Message);
 
         var name = Assert.Throws<DeviceException>(() => TapDevice.Open("a-name-too-long-for-linux"));
         Assert.Contains("not a valid interface name", name.Message);
