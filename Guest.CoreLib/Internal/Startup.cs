@@ -41,7 +41,18 @@ namespace Internal.Runtime
             internal byte* End;
         }
 
+        private const int ThreadStaticRegion = 202;
+
         private static bool s_done;
+        private static byte* s_threadStaticRegion;
+
+        // The layout (MethodTable) of the block that holds all inlined thread statics: the first entry
+        // (an absolute pointer) of the module's thread-static region.
+        internal static MethodTable* InlinedThreadStaticsType()
+        {
+            if (s_threadStaticRegion == null) return null;
+            return (MethodTable*)(*(nint*)s_threadStaticRegion & ~FlagMask);
+        }
 
         internal static void Initialize()
         {
@@ -56,6 +67,8 @@ namespace Internal.Runtime
                 Section* sections = (Section*)(header + 1);
                 for (int i = 0; i < header->NumberOfSections; i++)
                     if (sections[i].SectionId == GCStaticRegion) InitializeStatics(sections[i].Start, sections[i].End);
+                for (int i = 0; i < header->NumberOfSections; i++)
+                    if (sections[i].SectionId == ThreadStaticRegion && sections[i].End > sections[i].Start) s_threadStaticRegion = sections[i].Start;
                 for (int i = 0; i < header->NumberOfSections; i++)
                     if (sections[i].SectionId == EagerCctor) RunEagerConstructors(sections[i].Start, sections[i].End);
             }

@@ -228,3 +228,13 @@ namespace System.Collections.Generic
         new T Current { get; }
     }
 }
+
+namespace System
+{
+    // One thread, so a thread-static is a field in the thread-local block the boot stub sets up.
+    [AttributeUsage(AttributeTargets.Field, Inherited = false)]
+    public sealed class ThreadStaticAttribute : Attribute
+    {
+        public ThreadStaticAttribute() { }
+    }
+}

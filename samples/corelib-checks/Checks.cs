@@ -73,6 +73,12 @@ static class Lazy
     }
 }
 
+static class ThreadLocal
+{
+    [ThreadStatic] public static int Counter;
+    [ThreadStatic] public static string? Name;
+}
+
 static class Preinit
 {
     public static readonly uint[] Crc = { 0x00000000, 0x77073096, 0xEE0E612C };
@@ -236,6 +242,15 @@ static class Checks
         if (Lazy.Table[5] != 25) return "table";
         if (Lazy.Greeting != "hi 9") return "greeting " + Lazy.Greeting;
         if (Lazy.Runs != 1) return "runs " + Lazy.Runs.ToString();
+        return null;
+    }
+
+    public static string? ThreadStatics()
+    {
+        if (ThreadLocal.Counter != 0 || ThreadLocal.Name is not null) return "not zero-initialised";
+        ThreadLocal.Counter += 5;
+        ThreadLocal.Name = "t" + ThreadLocal.Counter.ToString();
+        if (ThreadLocal.Counter != 5 || ThreadLocal.Name != "t5") return "read back";
         return null;
     }
 

@@ -26,6 +26,7 @@ static class Program
         Run("casts", Checks.Casts());
         Run("static-constructors", Checks.StaticConstructors());
         Run("static-readonly", Checks.StaticReadonly());
+        Run("thread-statics", Checks.ThreadStatics());
         Run("checked-overflow-throws", Checks.CheckedOverflow());
         Run("interlocked-volatile", Checks.InterlockedVolatile());
         Run("binary-primitives", Checks.BinaryPrimitivesCheck());
