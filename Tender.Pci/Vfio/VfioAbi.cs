@@ -32,6 +32,7 @@ public static unsafe class VfioAbi
             ("VFIO_DEVICE_GET_INFO", N.DeviceGetInfo),
             ("VFIO_DEVICE_GET_REGION_INFO", N.DeviceGetRegionInfo),
             ("VFIO_DEVICE_RESET", N.DeviceReset),
+            ("VFIO_IOMMU_GET_INFO", N.IommuGetInfo),
             ("VFIO_IOMMU_MAP_DMA", N.IommuMapDma),
             ("VFIO_IOMMU_UNMAP_DMA", N.IommuUnmapDma),
             ("VFIO_GROUP_FLAGS_VIABLE", N.GroupFlagsViable),
@@ -41,6 +42,9 @@ public static unsafe class VfioAbi
             ("VFIO_REGION_INFO_FLAG_READ", N.RegionInfoFlagRead),
             ("VFIO_REGION_INFO_FLAG_WRITE", N.RegionInfoFlagWrite),
             ("VFIO_REGION_INFO_FLAG_MMAP", N.RegionInfoFlagMmap),
+            ("VFIO_IOMMU_INFO_PGSIZES", N.IommuInfoPageSizes),
+            ("VFIO_IOMMU_INFO_CAPS", N.IommuInfoCaps),
+            ("VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE", N.IommuType1InfoCapIovaRange),
             ("VFIO_DMA_MAP_FLAG_READ", N.DmaMapFlagRead),
             ("VFIO_DMA_MAP_FLAG_WRITE", N.DmaMapFlagWrite),
             ("VFIO_PCI_BAR0_REGION_INDEX", N.PciBar0RegionIndex),
@@ -58,6 +62,16 @@ public static unsafe class VfioAbi
             ("argsz", nameof(N.RegionInfo.ArgSize)), ("flags", nameof(N.RegionInfo.Flags)),
             ("index", nameof(N.RegionInfo.Index)), ("cap_offset", nameof(N.RegionInfo.CapOffset)),
             ("size", nameof(N.RegionInfo.Size)), ("offset", nameof(N.RegionInfo.Offset)));
+        Struct<N.IommuType1Info>(list, "vfio_iommu_type1_info",
+            ("argsz", nameof(N.IommuType1Info.ArgSize)), ("flags", nameof(N.IommuType1Info.Flags)),
+            ("iova_pgsizes", nameof(N.IommuType1Info.IovaPageSizes)), ("cap_offset", nameof(N.IommuType1Info.CapOffset)));
+        Struct<N.InfoCapHeader>(list, "vfio_info_cap_header",
+            ("id", nameof(N.InfoCapHeader.Id)), ("version", nameof(N.InfoCapHeader.Version)), ("next", nameof(N.InfoCapHeader.Next)));
+        Struct<N.IovaRangeCap>(list, "vfio_iommu_type1_info_cap_iova_range",
+            ("header", nameof(N.IovaRangeCap.Header)), ("nr_iovas", nameof(N.IovaRangeCap.NrIovas)), ("reserved", nameof(N.IovaRangeCap.Reserved)));
+        list.Add(("offsetof(struct vfio_iommu_type1_info_cap_iova_range, iova_ranges)", (ulong)sizeof(N.IovaRangeCap)));
+        Struct<N.IovaRange>(list, "vfio_iova_range",
+            ("start", nameof(N.IovaRange.Start)), ("end", nameof(N.IovaRange.End)));
         Struct<N.DmaMap>(list, "vfio_iommu_type1_dma_map",
             ("argsz", nameof(N.DmaMap.ArgSize)), ("flags", nameof(N.DmaMap.Flags)),
             ("vaddr", nameof(N.DmaMap.VirtualAddress)), ("iova", nameof(N.DmaMap.Iova)), ("size", nameof(N.DmaMap.Size)));

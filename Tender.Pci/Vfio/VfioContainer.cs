@@ -68,6 +68,30 @@ public sealed unsafe class VfioContainer : IDisposable
         _iommuSet = true;
     }
 
+    /// <summary>What the container's IOMMU can map (VFIO_IOMMU_GET_INFO, with its capability chain).</summary>
+    public VfioIommuInfo GetIommuInfo()
+    {
+        if (!_iommuSet) throw new InvalidOperationException("no group has joined the container yet, so it has no IOMMU");
+        int size = sizeof(VfioAbiNative.IommuType1Info);
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            // The kernel says in argsz how large the struct with all its capabilities is; ask
+            // once with the bare struct, then again with that size.
+            byte[] buffer = new byte[size];
+            fixed (byte* p = buffer)
+            {
+                ((VfioAbiNative.IommuType1Info*)p)->ArgSize = (uint)size;
+                if (LibC.Ioctl(_fd.Fd, VfioAbiNative.IommuGetInfo, p) != 0)
+                    throw new VfioException($"VFIO_IOMMU_GET_INFO failed: {LibC.ErrorText(Marshal.GetLastSystemError())}");
+                uint wanted = ((VfioAbiNative.IommuType1Info*)p)->ArgSize;
+                if (wanted <= size || attempt == 1) return VfioIommuInfo.Parse(buffer);
+                if (wanted > 1 << 20) throw new VfioException($"VFIO_IOMMU_GET_INFO asks for an implausible {wanted} bytes");
+                size = (int)wanted;
+            }
+        }
+        throw new InvalidOperationException("unreachable");
+    }
+
     /// <summary>Maps host memory [vaddr, vaddr + size) at iova, readable and writable by devices in this container.</summary>
     public void MapDma(ulong hostAddress, ulong iova, ulong size)
     {

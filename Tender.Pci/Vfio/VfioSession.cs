@@ -70,7 +70,14 @@ public sealed class VfioSession : IDisposable
     }
 
     /// <summary>Maps the guest's DMA area in the IOMMU at its IOVA (2^40), for every device of the session.</summary>
-    public void MapDma(DmaArea area) => area.MapInto(_container);
+    public void MapDma(DmaArea area)
+    {
+        // Check the window against what the IOMMU reports first: a 39-bit IOMMU cannot map 2^40,
+        // and saying so beats an EINVAL from the map call.
+        string? problem = _container.GetIommuInfo().CheckWindow(area.BaseIova, area.Size);
+        if (problem is not null) throw new VfioException(problem);
+        area.MapInto(_container);
+    }
 
     public void Dispose()
     {
