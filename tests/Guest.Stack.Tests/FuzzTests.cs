@@ -104,7 +104,13 @@ public class FuzzTests
             byte[] f = kind == seeds.Count ? RandomBytes(r, 120) : Mutate(r, seeds[kind]());
             if (i % 4 == 0 && f.Length >= 34 && f[12] == 8 && f[13] == 0) FixChecksums(f);
             h.Deliver(f);
-            if (i % 16 == 0) h.Poll((ulong)r.Next(0, 50_000_000));
+            if (i % 16 == 0)
+            {
+                h.Poll((ulong)r.Next(0, 50_000_000));
+                h.Stack.CheckInvariants();
+                // TestNic hands every sent buffer back at once: what is out of the pool is what the stack holds.
+                Assert.Equal(h.Wire.Pool.Capacity - h.Wire.Pool.Available, h.Stack.BuffersHeld);
+            }
             while (h.Stack.UdpReceive(udp, new byte[2048], out _, out _) > 0) { }
             if (h.Stack.TryAccept(listener, out var extra)) h.Stack.Abort(extra);
         }

@@ -158,6 +158,8 @@ public sealed class TwoStacks
         Link.Now = Now;
         A.Poll(Now);
         B.Poll(Now);
+        A.CheckInvariants();
+        B.CheckInvariants();
         ulong next = Math.Min(Math.Min(A.NextDeadline, B.NextDeadline), Link.NextDue);
         Now = next > Now ? Math.Min(next, Now + 50_000_000) : Now + 10_000;
     }
