@@ -7,6 +7,8 @@ using GuestBindings;
 //     null       read through a null reference (page fault at a small address)
 //     stack      unbounded recursion into the stack guard page (page fault)
 //     divide     integer division by zero (#DE)
+//     write-code write into the program's own code (text is mapped read-only + executable)
+//     exec-heap  call into a heap buffer (data and heap are mapped no-execute)
 //   managed exceptions are fail-fast: "Unhandled exception: <type>: <message> (thrown at RIP ...)", exit 255
 //     index      array index out of range (IndexOutOfRangeException)
 //     throw      explicit throw (InvalidOperationException)
@@ -36,6 +38,10 @@ static class Program
                 return Recurse(1);
             case "divide":
                 return Divide(1, Zero());
+            case "write-code":
+                return WriteCode();
+            case "exec-heap":
+                return ExecHeap();
             case "index":
                 int[] small = new int[4];
                 return small[Index(args)];
@@ -52,7 +58,7 @@ static class Program
                 Unikernel.Abort("crash: abort requested");
                 return 0;
             default:
-                GuestConsole.WriteLine("usage: crash null|stack|divide|index|throw|overflow|cast|oom|abort");
+                GuestConsole.WriteLine("usage: crash null|stack|divide|write-code|exec-heap|index|throw|overflow|cast|oom|abort");
                 return 2;
         }
     }
@@ -71,6 +77,20 @@ static class Program
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int Zero() => 0;
+
+    private static unsafe int WriteCode()
+    {
+        byte* code = (byte*)(delegate*<int>)&Zero;
+        *code = 0xC3; // ret
+        return Zero();
+    }
+
+    private static unsafe int ExecHeap()
+    {
+        byte[] buffer = new byte[16];
+        buffer[0] = 0x31; buffer[1] = 0xC0; buffer[2] = 0xC3; // xor eax, eax; ret
+        fixed (byte* p = buffer) return ((delegate*<int>)p)();
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int Divide(int a, int b) => a / b;

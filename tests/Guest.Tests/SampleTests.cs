@@ -108,6 +108,8 @@ public class CrashTests
     [InlineData("null", "#PF")]
     [InlineData("stack", "#PF")]
     [InlineData("divide", "#DE")]
+    [InlineData("write-code", "#PF")]
+    [InlineData("exec-heap", "#PF")]
     public void A_cpu_fault_ends_in_the_tenders_crash_report_with_125(string variant, string vector)
     {
         ProcessResult r = Tender.Run(GuestBuilds.Elf("crash"), [variant], timeoutSeconds: 60);
