@@ -4,7 +4,7 @@ using Tender.Pci.Emulation;
 namespace Guest.Ixgbe.Tests;
 
 /// <summary>The driver against the emulated 82599: initialisation, receive, transmit, pool exhaustion, statistics.</summary>
-public class DriverTests
+public unsafe class DriverTests
 {
     private sealed class Port
     {
@@ -71,6 +71,72 @@ public class DriverTests
         Assert.False(p.Nic.LinkUp);
         Assert.Equal(0, p.Nic.LinkSpeedMbps);
         Assert.True(p.Nic.Driver.Running);
+    }
+
+    [Fact]
+    public void Initialisation_waits_for_a_slow_reset_and_link_training()
+    {
+        // The model can hold CTRL.RST, EEC.ARD, RDRXCTL.DMAIDONE and the link back for many reads:
+        // a driver that skipped a wait would go on with an unfinished reset or report link down.
+        var h = new Harness();
+        var device = new Ixgbe82599(h.Area, new IxgbeOptions
+        {
+            MacAddress = Harness.Mac(1), ResetLatencyReads = 500, LinkUpLatencyReads = 2000, LinkUpDelay = TimeSpan.FromSeconds(30),
+        });
+        device.Config.SetBusMaster(true);
+        device.AttachWire(new FrameSink());
+        var regs = new ModelRegisters(device);
+        var nic = new Ixgbe<ModelRegisters>(regs, new DmaPacketPool(h.Dma, 256), h.Dma, Harness.Config());
+        var clock = new HostClock();
+        Assert.Equal(IxgbeInitResult.Ok, nic.Initialize(ref clock));
+        Assert.True(regs.Counter.Reads > 2000, "the driver polled the link until it trained");
+        Assert.True(nic.LinkUp);
+        Assert.Equal(0, device.ErrorCount);
+    }
+
+    [Fact]
+    public void A_dma_area_the_device_cannot_reach_fails_initialisation_with_a_named_step()
+    {
+        // Wiring mistake: the driver believes its DMA memory is at IOVA 2^41, the device's window is 2^40.
+        var area = new PinnedDmaArea(4 << 20);
+        var dma = DmaAllocator.Over(new PointerDmaRegion(area.Region.Pointer, 1UL << 41, area.Size));
+        var device = new Ixgbe82599(area, new IxgbeOptions { MacAddress = Harness.Mac(1) });
+        device.Config.SetBusMaster(true);
+        device.AttachWire(new FrameSink());
+        var nic = new Ixgbe<ModelRegisters>(new ModelRegisters(device), new DmaPacketPool(dma, 256), dma, Harness.Config());
+        var clock = new HostClock();
+        Assert.Equal(IxgbeInitResult.RxQueueTimeout, nic.Initialize(ref clock));
+        Assert.Contains(device.RecentErrors, e => e.Kind == IxgbeErrorKind.DmaOutOfRange && e.Message.Contains("RX queue 0"));
+        Assert.False(nic.Driver.Running);
+        Assert.Throws<InvalidOperationException>(() => nic.RxBatch(new PacketHandle[1]));
+    }
+
+    [Fact]
+    public void Losing_the_link_completes_transmissions_without_sending_and_frees_the_buffers()
+    {
+        var h = new Harness();
+        Ixgbe82599 a = h.Device(1), b = h.Device(2);
+        var cable = Tender.Pci.Wire.EthernetCable.Between(a, b);
+        a.AttachWire(cable.EndA);
+        b.AttachWire(cable.EndB);
+        var pool = new DmaPacketPool(h.Dma, 256);
+        var na = new Ixgbe<ModelRegisters>(new ModelRegisters(a), pool, h.Dma, Harness.Config());
+        var nb = new Ixgbe<ModelRegisters>(new ModelRegisters(b), pool, h.Dma, Harness.Config());
+        var clock = new HostClock();
+        Assert.Equal(IxgbeInitResult.Ok, na.Initialize(ref clock));
+        Assert.Equal(IxgbeInitResult.Ok, nb.Initialize(ref clock));
+        int free = pool.Available;
+        cable.Unplug();
+        Assert.False(na.LinkUp);
+        var handles = new PacketHandle[10];
+        Assert.Equal(10, pool.AllocateBatch(handles));
+        foreach (var hd in handles) { Harness.Frame(Harness.Mac(2), Harness.Mac(1), 0).CopyTo(pool.Buffer(hd)); pool.SetLength(hd, 128); }
+        Assert.Equal(10, na.TxBatch(handles));
+        na.TxBatch(ReadOnlySpan<PacketHandle>.Empty);
+        Assert.Equal(free, pool.Available);
+        Assert.Equal(0, nb.RxBatch(new PacketHandle[16]));
+        Assert.Equal(0UL, na.ReadStats().TxPackets);
+        Assert.Equal(0L, cable.FramesCarried);
     }
 
     [Fact]
