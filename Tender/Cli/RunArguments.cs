@@ -19,6 +19,11 @@ internal sealed class RunArguments
     private static readonly HashSet<string> OptionsWithValue =
         ["--manifest", "--mem", "--timeout", "--trace-format", "--log-level"];
 
+    /// <summary>Every other option `run` has (System.CommandLine would take an unknown one for the
+    /// kernel, so unknown options are refused here).</summary>
+    private static readonly HashSet<string> KnownOptions =
+        [.. OptionsWithValue, "--quiet", "-q", "--help", "-h", "-?"];
+
     public static readonly string[] DeviceOptions = ["net", "net-mac", "block", "block-sector-size"];
 
     public List<string> Tokens { get; } = [];
@@ -73,6 +78,9 @@ internal sealed class RunArguments
             }
             if (token.StartsWith('-') && token.Length > 1)
             {
+                string name = token.Split('=', 2)[0];
+                if (!KnownOptions.Contains(name))
+                    throw new TenderException($"run: unknown option {name} (see 'tender run --help')");
                 result.Tokens.Add(token);
                 if (OptionsWithValue.Contains(token) && i + 1 < args.Count) result.Tokens.Add(args[++i]);
                 continue;

@@ -55,6 +55,7 @@ internal static class RunCommand
     private static readonly Argument<string> Kernel = new("kernel.elf")
     {
         Description = "The guest: an ELF with a Tender deprivileged note or Solo5's hvt ABI note",
+        Arity = ArgumentArity.ZeroOrOne, // a missing kernel gets the tender's own message
     };
 
     private static readonly Argument<string[]> GuestArguments = new("args")
@@ -90,6 +91,9 @@ internal static class RunCommand
     /// <summary>Builds the run's options from a parse of the pre-split tokens.</summary>
     public static RunOptions ToOptions(ParseResult parse, RunArguments split)
     {
+        // RunArguments hands the parser only known options and the kernel: nothing is left over.
+        if (parse.GetValue(GuestArguments) is { Length: > 0 } extra)
+            throw new TenderException($"run: unexpected argument {extra[0]}");
         ulong memoryMiB = RunOptions.DefaultMemoryMiB;
         if (parse.GetValue(Memory) is string mem)
         {
