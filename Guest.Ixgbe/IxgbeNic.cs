@@ -69,6 +69,9 @@ public struct IxgbeNic<TRegs> : INetDevice where TRegs : struct, IRegisters
         while (n < frames.Length)
         {
             PacketBuffer b = frames[n];
+            // Ownership moves to the device here: a buffer the stack does not hold would come back
+            // to the pool twice when the device completes it.
+            if (!_driver.Buffers.Pool.IsRented(b.Slot)) throw new InvalidOperationException("frame sent to the ixgbe port is not a rented buffer of the stack's pool");
             if (!_driver.TryPost(b.Slot, _driver.Buffers.IovaOf(b), b.Length)) break;
             n++;
         }
