@@ -268,4 +268,17 @@ RhpInitialInterfaceDispatch:
         jmp     r11
         .size   RhpInitialDynamicInterfaceDispatch, . - RhpInitialDynamicInterfaceDispatch
 
+
+/* struct { uint64_t methodTable; const char *name; } *tender_typenames(void **end): the type-name
+   table typenames.sh generates (empty in the first link pass). */
+        .text
+        .globl  tender_typenames
+        .type   tender_typenames, @function
+tender_typenames:
+        lea     rax, [rip + __guest_typenames_end]
+        mov     [rdi], rax
+        lea     rax, [rip + __guest_typenames_start]
+        ret
+        .size   tender_typenames, . - tender_typenames
+
         .section .note.GNU-stack, "", @progbits

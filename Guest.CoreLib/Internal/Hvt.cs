@@ -178,22 +178,45 @@ namespace Internal.Runtime
 
     internal static unsafe partial class TypeNames
     {
-        // Without reflection metadata the guest knows the names of the core library's own types only; a
-        // program's type is described by its nearest known base type and its MethodTable address, which
-        // the build's map file (ilc --map) resolves to a name.
+        [DllImport("*", EntryPoint = "tender_typenames")]
+        [SuppressGCTransition]
+        private static extern TableEntry* Table(TableEntry** end);
+
+        private struct TableEntry
+        {
+            internal MethodTable* Type;
+            internal byte* Name;
+        }
+
+        // Without reflection metadata the guest knows the .NET names of the core library's own types;
+        // other types are named from the table the build adds to the image (ilc's symbol names,
+        // "<assembly>_<namespace>_<type>"), with their nearest core-library base type.
         internal static string Describe(object? o)
         {
             if (o is null) return "null";
             MethodTable* mt = o.GetMethodTable();
             string? known = KnownName(mt);
             if (known is not null) return known;
+            string name = SymbolName(mt) ?? "(type at " + ((ulong)mt).ToString("x") + ")";
             for (MethodTable* b = mt->IsArray ? null : mt->RelatedType; b != null; b = b->RelatedType)
             {
                 known = KnownName(b);
-                if (known is not null)
-                    return "(type " + ((ulong)mt).ToString("x") + ", derived from " + known + ")";
+                if (known is not null) return name + " (derived from " + known + ")";
             }
-            return "(type " + ((ulong)mt).ToString("x") + ")";
+            return name;
+        }
+
+        private static string? SymbolName(MethodTable* mt)
+        {
+            TableEntry* end;
+            for (TableEntry* e = Table(&end); e < end; e++)
+            {
+                if (e->Type != mt) continue;
+                int n = 0;
+                while (e->Name[n] != 0) n++;
+                return Utf8.ToString(e->Name, n);
+            }
+            return null;
         }
     }
 }

@@ -14,6 +14,7 @@ using GuestBindings;
 //     throw      explicit throw (InvalidOperationException)
 //     overflow   checked arithmetic overflow (OverflowException)
 //     cast       invalid cast (InvalidCastException)
+//     custom     the program's own exception type (named from the build's type-name table)
 //   allocation failure is reported by the allocator, exit 255
 //     oom        allocate until the heap is exhausted ("Out of memory: ...")
 //   abort      GuestBindings' Unikernel.Abort(message), exit 255
@@ -21,6 +22,7 @@ static class Program
 {
 #pragma warning disable CS0649 // never assigned: the point is to read them through null
     private sealed class Node { public int Value; public Node? Next; }
+    private sealed class SampleFailure(string message) : InvalidOperationException(message);
 
     private static Node? s_nothing;
     private static int s_depth;
@@ -52,13 +54,15 @@ static class Program
             case "cast":
                 object o = args.Length > 100 ? new Node() : "not a node";
                 return ((Node)o).Value;
+            case "custom":
+                throw new SampleFailure("a failure of the sample's own kind");
             case "oom":
                 return Exhaust();
             case "abort":
                 Unikernel.Abort("crash: abort requested");
                 return 0;
             default:
-                GuestConsole.WriteLine("usage: crash null|stack|divide|write-code|exec-heap|index|throw|overflow|cast|oom|abort");
+                GuestConsole.WriteLine("usage: crash null|stack|divide|write-code|exec-heap|index|throw|overflow|cast|custom|oom|abort");
                 return 2;
         }
     }

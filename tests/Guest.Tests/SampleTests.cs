@@ -132,6 +132,7 @@ public class CrashTests
     [InlineData("throw", "Unhandled exception: System.InvalidOperationException: explicit failure requested (thrown at RIP 0x")]
     [InlineData("overflow", "Unhandled exception: System.OverflowException: Arithmetic operation resulted in an overflow. (thrown at RIP 0x")]
     [InlineData("cast", "Unhandled exception: System.InvalidCastException: Specified cast is not valid. (thrown at RIP 0x")]
+    [InlineData("custom", "Unhandled exception: crash_Program_SampleFailure (derived from System.InvalidOperationException): a failure of the sample's own kind (thrown at RIP 0x")]
     [InlineData("abort", "crash: abort requested")]
     public void A_managed_exception_or_abort_is_reported_and_exits_255(string variant, string message)
     {
