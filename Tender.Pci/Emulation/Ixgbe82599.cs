@@ -648,8 +648,8 @@ public sealed class Ixgbe82599 : IEthernetEndpoint, IMmioDevice
             ReportLocked(IxgbeErrorKind.Unsupported, $"RX queue {queue}: SRRCTL.DESCTYPE {descriptorType >> 25} (header split) is not supported; frame dropped");
             return DropNoBuffer(queue, srrctl);
         }
+        // SRRCTL.BSIZEPACKET sizes the buffers of legacy descriptors too (the 82599 has no RCTL.BSIZE).
         bool legacy = descriptorType == SRRCTL_DESCTYPE_LEGACY;
-        if (legacy) bufferSize = 2048; // legacy descriptors use RCTL.BSIZE's 2 KiB default on the 82599
 
         // Hardware owns descriptors [head, tail): tail == head means none free (§7.1.9).
         uint free = (tail + count - head) % count;

@@ -206,6 +206,32 @@ public sealed class IxgbeInitAndDataPathTests
     }
 
     [Fact]
+    public void LegacyRxDescriptorsGetTheLegacyWriteBack()
+    {
+        var (device, _, driver, _) = Setup();
+        driver.Wr(SRRCTL(0), driver.Rd(SRRCTL(0)) & ~SRRCTL_DESCTYPE_MASK);
+        byte[] frame = Frames.Make(Mac, 200, 9);
+        Assert.True(device.Receive(frame));
+        Span<byte> d = driver.Mem(driver.RxRing, 16);
+        Assert.Equal(driver.RxBuffer(0), BinaryPrimitives.ReadUInt64LittleEndian(d)); // the address stays
+        Assert.Equal(200, BinaryPrimitives.ReadUInt16LittleEndian(d[8..]));          // length
+        Assert.Equal(RXDADV_STAT_DD | RXDADV_STAT_EOP, (uint)d[12]);                 // status
+        Assert.Equal(0, d[13]);                                                       // errors
+        Assert.Equal(frame, driver.Mem(driver.RxBuffer(0), 200).ToArray());
+    }
+
+    [Fact]
+    public void TransmitHeadIsWrittenBackWhenAsked()
+    {
+        var (_, _, driver, _) = Setup();
+        ulong headAddress = DmaBase + (3 << 20);
+        driver.Wr(0x06038, (uint)headAddress | 1);   // TDWBAL[0] with Head_WB_En
+        driver.Wr(0x0603C, (uint)(headAddress >> 32));
+        driver.TransmitBatch([Frames.Make(Frames.Broadcast, 100, 1), Frames.Make(Frames.Broadcast, 100, 2)]);
+        Assert.Equal(2u, BinaryPrimitives.ReadUInt32LittleEndian(driver.Mem(headAddress, 4)));
+    }
+
+    [Fact]
     public void OversizedAndRuntFramesAreCountedAndDropped()
     {
         var (device, _, driver, _) = Setup();
