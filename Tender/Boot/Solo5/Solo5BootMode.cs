@@ -1,0 +1,101 @@
+using Tender.Loader;
+using Tender.Paging;
+
+namespace Tender.Boot.Solo5;
+
+/// <summary>
+/// Solo5 mode (design decision 1, docs/solo5-mode.md): boots an unmodified Solo5 hvt unikernel
+/// the way solo5-hvt does — CPL 0, Solo5's boot GDT, page tables, boot info, manifest copy and
+/// command line at Solo5's addresses, CPUID as KVM supports it.
+/// </summary>
+public sealed class Solo5BootMode : IBootMode
+{
+    public string Name => "solo5";
+
+    /// <summary>
+    /// solo5-hvt's rule: round down to a whole number of 2 MiB pages (at least one), and refuse
+    /// more than the 4 GiB its four page directories can map.
+    /// </summary>
+    public ulong AdjustMemorySize(ulong requestedBytes)
+    {
+        ulong size = requestedBytes / Solo5Layout.LargePageSize * Solo5Layout.LargePageSize;
+        if (size == 0) size = Solo5Layout.LargePageSize;
+        if (size > Solo5Layout.MaxMemorySize)
+            throw new TenderException(
+                $"guest memory {ElfImageSize(requestedBytes)} is more than Solo5 mode's maximum of 4 GiB (4096 MiB)");
+        return size;
+    }
+
+    /// <summary>Solo5 keeps nothing at the top of memory: the guest's stack starts there.</summary>
+    public ulong ReservedTop(ElfImage elf, ulong memorySize) => 0;
+
+    public BootSetup Prepare(BootContext context)
+    {
+        ulong memorySize = context.MemorySize;
+        // AdjustMemorySize produced this; checked again because everything below relies on it.
+        if (memorySize % Solo5Layout.LargePageSize != 0 || memorySize == 0 || memorySize > Solo5Layout.MaxMemorySize)
+            throw new TenderException($"Solo5 mode needs a memory size that is a non-zero multiple of 2 MiB up to 4 GiB, not 0x{memorySize:x}");
+        if (context.Ram.GuestPhysicalAddress != 0 || context.Ram.Size < memorySize)
+            throw new InvalidOperationException($"Solo5 mode expects RAM at guest-physical 0 of {memorySize:#,0} bytes");
+
+        ulong kernelEnd = Solo5BootInfo.KernelEnd(context.Elf);
+        byte[] lowMemory = Solo5BootInfo.Build(memorySize, kernelEnd, context.TscFrequencyHz,
+            context.ManifestBinary, context.CommandLine, out Solo5LowMemory low);
+
+        PageTables tables = BuildPageTables(memorySize);
+        if (tables.PhysicalAddress + (ulong)tables.Image.Length > Solo5Layout.BootInfoAddress)
+            throw new InvalidOperationException("Solo5 page tables overlap the boot info");
+
+        context.Ram.Write(Solo5Layout.GdtAddress, Solo5CpuState.GdtImage());
+        context.Ram.Write(tables.PhysicalAddress, tables.Image.Span);
+        context.Ram.Write(Solo5Layout.BootInfoAddress, lowMemory);
+
+        return new BootSetup
+        {
+            Registers = Solo5CpuState.Registers(context.Elf.Entry, memorySize),
+            SpecialRegisters = Solo5CpuState.SpecialRegisters(tables.RootPhysicalAddress),
+            Fpu = null,   // solo5-hvt leaves KVM's reset state (FCW 0x37f, MXCSR 0x1f80)
+            Cpuid = null, // solo5-hvt passes KVM_GET_SUPPORTED_CPUID through unchanged
+            // solo5-hvt accepts a guest buffer [gpa, gpa + len) only if gpa + len < mem_size
+            // (strictly): the last byte of memory is never part of a hypercall argument. It checks
+            // bounds only, not page rights, so everything else is readable and writable.
+            GuestAccess = new GuestAccessMap().Add(0, memorySize - 1, writable: true),
+            FaultReporter = null, // no fault stub: with no IDT an exception is a triple fault
+            LayoutDescription = Describe(memorySize, kernelEnd, low, tables, context.Elf),
+        };
+    }
+
+    /// <summary>
+    /// The mappings solo5-hvt's tables make, identity-mapped and supervisor-only: nothing below
+    /// 0x10000 (null page, GDT, the tables themselves); 0x10000–1 MiB read-only (boot info,
+    /// manifest, command line); the rest of memory read-write. No NX anywhere (EFER.NXE is off,
+    /// where an NX bit would be a reserved-bit fault), so every region is marked executable.
+    /// </summary>
+    public static PageTables BuildPageTables(ulong memorySize)
+    {
+        var builder = new PageTableBuilder(Solo5Layout.PageTablesAddress, Solo5Layout.PageTablesMaxBytes,
+            forbidWritableExecutable: false);
+        builder.Map(new Region(Solo5Layout.BootInfoAddress, Solo5Layout.BootInfoAddress,
+            Solo5Layout.ImageBase - Solo5Layout.BootInfoAddress, PageFlags.Executable));
+        builder.Map(new Region(Solo5Layout.ImageBase, Solo5Layout.ImageBase,
+            memorySize - Solo5Layout.ImageBase, PageFlags.Writable | PageFlags.Executable));
+        return builder.Build();
+    }
+
+    private static List<string> Describe(ulong memorySize, ulong kernelEnd, Solo5LowMemory low, PageTables tables, ElfImage elf)
+    {
+        var lines = new List<string>
+        {
+            $"solo5: memory 0x0-0x{memorySize - 1:x} ({memorySize / (1024 * 1024)} MiB), CPL 0",
+            $"solo5: GDT 0x{Solo5Layout.GdtAddress:x}, page tables 0x{tables.PhysicalAddress:x}-0x{tables.PhysicalAddress + (ulong)tables.Image.Length - 1:x} ({tables.TablePageCount} pages), not mapped",
+            $"solo5: boot info 0x{low.BootInfo:x}, manifest 0x{low.Manifest:x} ({low.ManifestLength} bytes), command line 0x{low.CommandLine:x}, read-only up to 0x{Solo5Layout.ImageBase:x}",
+        };
+        foreach (LoadSegment s in elf.LoadSegments)
+            lines.Add($"solo5: segment {s.FlagsText} 0x{s.VirtualAddress:x}-0x{s.End - 1:x} (file 0x{s.FileSize:x})");
+        lines.Add($"solo5: kernel_end 0x{kernelEnd:x}, entry 0x{elf.Entry:x}, stack top 0x{memorySize - 8:x}");
+        return lines;
+    }
+
+    private static string ElfImageSize(ulong bytes) =>
+        bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MiB" : $"{bytes:#,0} bytes";
+}
