@@ -33,6 +33,7 @@ public sealed unsafe class IxgbeDriver<TRegs, TBuffers>
     private int _rxNext;
     private int _rxLastDone;
     private bool _rxDoorbell;
+    private bool _rxDiscarding;
 
     private readonly DmaBlock _txRing;
     private readonly int _txMask;
@@ -293,11 +294,14 @@ public sealed unsafe class IxgbeDriver<TRegs, TBuffers>
             byte* descriptor = RxDescriptor(_rxNext);
             uint status = AdvancedDescriptor.RxStatus(descriptor);
             if ((status & AdvancedDescriptor.RxStatusDd) == 0) break;
-            if ((status & AdvancedDescriptor.RxStatusEop) == 0 || (status & AdvancedDescriptor.RxErrorMask) != 0)
+            bool endOfPacket = (status & AdvancedDescriptor.RxStatusEop) != 0;
+            if (_rxDiscarding || !endOfPacket || (status & AdvancedDescriptor.RxErrorMask) != 0)
             {
-                // A frame larger than one buffer (jumbo, not configured here) or one the device
-                // flagged as bad: give the same buffer back to the device and count the drop.
-                _stats.RxDropped++;
+                // A frame larger than one buffer (jumbo, not configured here: every one of its
+                // descriptors up to EOP) or one the device flagged as bad: give the same buffers
+                // back to the device and count the frame once.
+                if (!_rxDiscarding) _stats.RxDropped++;
+                _rxDiscarding = !endOfPacket;
                 AdvancedDescriptor.WriteRxRead(descriptor, _buffers.IovaOf(_rxSlot[_rxNext]));
                 Advance();
                 continue;

@@ -182,6 +182,31 @@ public unsafe class DriverTests
     }
 
     [Fact]
+    public void A_frame_spanning_several_buffers_is_dropped_whole_and_the_next_one_arrives()
+    {
+        // 1 KiB buffers: the device splits a 1514-byte frame over two descriptors (only the last has EOP).
+        var h = new Harness();
+        var device = h.Device(1);
+        device.AttachWire(new FrameSink());
+        var nic = new Ixgbe<ModelRegisters>(new ModelRegisters(device), new DmaPacketPool(h.Dma, 256, 1024), h.Dma, Harness.Config());
+        var clock = new HostClock();
+        Assert.Equal(IxgbeInitResult.Ok, nic.Initialize(ref clock));
+        Assert.Equal(1u, device.ReadRegister(IxgbeRegisters.SRRCTL0, 4) & IxgbeRegisters.SRRCTL_BSIZEPACKET_MASK);
+        Assert.True(device.Receive(Harness.Frame(Harness.Mac(1), Harness.Mac(7), 1, 1514)));
+        Assert.True(device.Receive(Harness.Frame(Harness.Mac(1), Harness.Mac(7), 2, 3000 / 3)));
+        Assert.True(device.Receive(Harness.Frame(Harness.Mac(1), Harness.Mac(7), 3, 2000)) == false); // over 1518: ROC, not taken
+        Assert.True(device.Receive(Harness.Frame(Harness.Mac(1), Harness.Mac(7), 4, 1100)));
+        Assert.True(device.Receive(Harness.Frame(Harness.Mac(1), Harness.Mac(7), 5, 200)));
+        var got = new PacketHandle[8];
+        int n = nic.RxBatch(got);
+        Assert.Equal(2, n);
+        Assert.Equal(Harness.Frame(Harness.Mac(1), Harness.Mac(7), 2, 1000), nic.Pool.Data(got[0]).ToArray());
+        Assert.Equal(Harness.Frame(Harness.Mac(1), Harness.Mac(7), 5, 200), nic.Pool.Data(got[1]).ToArray());
+        Assert.Equal(2UL, nic.Driver.Stats.RxDropped); // the 1514- and 1100-byte frames, once each
+        Assert.Equal(256 - 64 - 2, nic.Pool.Available); // the dropped frames' buffers went back into the ring
+    }
+
+    [Fact]
     public void Short_frames_arrive_padded_to_the_ethernet_minimum()
     {
         var p = Start();
