@@ -43,6 +43,8 @@ public sealed unsafe class VfioContainer : IDisposable
         try
         {
             int version = LibC.Ioctl(fd.Fd, VfioAbiNative.GetApiVersion, 0);
+            if (version < 0)
+                throw new VfioException($"VFIO_GET_API_VERSION on {path} failed: {LibC.ErrorText(Marshal.GetLastSystemError())} (is it the VFIO container device?)");
             if (version != VfioAbiNative.ApiVersion)
                 throw new VfioException($"VFIO API version {version} is not supported (expected {VfioAbiNative.ApiVersion})");
             if (LibC.Ioctl(fd.Fd, VfioAbiNative.CheckExtension, (nint)VfioAbiNative.Type1v2Iommu) != 1)
