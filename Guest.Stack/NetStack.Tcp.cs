@@ -601,6 +601,9 @@ public sealed partial class NetStack<TNic>
             // RFC 5681 4.2: an immediate duplicate ACK per out-of-order segment. They are sent as
             // pure ACKs even when we have data to send, and are not merged by batch coalescing:
             // the sender counts them to trigger fast retransmit.
+            // If in-order data arrived earlier in this batch and is not yet acknowledged, the first
+            // ACK we send is a new cumulative ACK, not a duplicate: send one more.
+            if (c.DupAcksToSend == 0 && c.RcvNxt != c.LastAckSent) c.DupAcksToSend++;
             if (c.DupAcksToSend < 8) c.DupAcksToSend++;
             c.AckNow = true;
         }

@@ -21,6 +21,11 @@ public sealed partial class NetStack<TNic>
         bool ts = syn ? c.OfferTs : c.TsEnabled;
         int free = c.RecvBuf.Free;
         ushort wnd = (ushort)Math.Min(syn ? free : free >> c.RcvWscale, 65535);
+        // While we hold out-of-order data and RCV.NXT has not moved, ACKs are duplicates: repeat
+        // the window last advertised. A sender counts an ACK as a duplicate only if its window
+        // is unchanged (RFC 5681 2), and the application reading meanwhile must not spoil that.
+        if (!syn && c.Ooo.Count > 0 && c.RcvNxt == c.LastAckSent && c.RcvAdvEdge != 0 && Seq.Ge(c.RcvAdvEdge, c.RcvNxt))
+            wnd = (ushort)Math.Min((c.RcvAdvEdge - c.RcvNxt) >> c.RcvWscale, 65535u);
         uint ack = (flags & TcpFlags.Ack) != 0 ? c.RcvNxt : 0;
         bool sackOk = syn && c.OfferSack;
         Span<uint> sack = stackalloc uint[8];

@@ -498,6 +498,34 @@ public class TcpScriptTests
     }
 
     [Fact]
+    public void Duplicate_acks_are_separate_and_repeat_the_window_so_the_sender_counts_them()
+    {
+        var h = new StackHarness(c => c.TcpReceiveBufferSize = 8192).Started();
+        var p = new TcpPeer(h);
+        var c = p.OpenPassive(out _);
+        uint s = p.Seq;
+        // In-order and out-of-order data in one batch: a new cumulative ACK, then a duplicate.
+        p.Send(Ack, s, p.StackIsn + 1, new byte[1000]);
+        p.Send(Ack, s + 2000, p.StackIsn + 1, new byte[1000]);
+        var acks = p.Poll();
+        Assert.Equal(2, acks.Count);
+        Assert.All(acks, a => Assert.Equal(s + 1000, a.Ack));
+        Assert.Equal(acks[0].Window, acks[1].Window);
+        // The application reads (the window could grow), then another out-of-order segment
+        // arrives: its duplicate ACK still carries the old window, or the sender would not count it.
+        Assert.Equal(1000, h.Stack.Read(c, new byte[4096]));
+        p.Send(Ack, s + 3000, p.StackIsn + 1, new byte[1000]);
+        var dup = Assert.Single(p.Poll());
+        Assert.Equal(s + 1000, dup.Ack);
+        Assert.Equal(acks[0].Window, dup.Window);
+        // The hole fills: a new ACK with the window grown by what was read.
+        p.Send(Ack, s + 1000, p.StackIsn + 1, new byte[1000]);
+        var full = Assert.Single(p.Poll());
+        Assert.Equal(s + 4000, full.Ack);
+        Assert.Equal(8192 - 3000, full.Window);
+    }
+
+    [Fact]
     public void Out_of_order_ranges_beyond_the_limit_are_dropped_and_counted()
     {
         var h = new StackHarness(c => c.TcpOutOfOrderRanges = 2).Started();
