@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 namespace Tender.Host.Interop;
 
 /// <summary>
-/// The libc functions the host side of the tender calls (files, epoll, eventfd, sockets, TAP and
-/// namespace plumbing). This is the one place with native declarations outside KVM's own, which
-/// are to move here too. Constants and structs are x86-64 Linux/glibc; every struct's size is
+/// The libc functions the tender calls: files, epoll, eventfd, sockets, TAP and namespace
+/// plumbing, and KVM's memory mapping and signal plumbing. This is the one place with libc
+/// declarations (KVM's ioctl numbers and structs stay with Tender.Kvm: they are KVM's ABI). Constants and structs are x86-64 Linux/glibc; every struct's size is
 /// asserted in <see cref="LayoutChecks"/> so a wrong layout fails at start-up, not in a syscall.
 /// </summary>
 internal static unsafe partial class LibC
@@ -85,6 +85,19 @@ internal static unsafe partial class LibC
     // Namespaces.
     public const int CLONE_NEWNET = 0x40000000;
 
+    // Memory mapping (guest RAM, kvm_run) and signals (vCPU kicks): KVM's plumbing.
+    public const int PROT_NONE = 0x0;
+    public const int PROT_READ = 0x1;
+    public const int PROT_WRITE = 0x2;
+    public const int PROT_EXEC = 0x4;
+    public const int MAP_SHARED = 0x01;
+    public const int MAP_PRIVATE = 0x02;
+    public const int MAP_ANONYMOUS = 0x20;
+    public const int MAP_NORESERVE = 0x4000;
+    public static readonly nint MAP_FAILED = -1;
+    public const int E2BIG = 7;
+    public const int SA_SIGINFO = 0x4;
+
     [LibraryImport(Lib, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Open(string path, int flags);
 
@@ -156,11 +169,47 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "setns", SetLastError = true)]
     public static partial int SetNs(int fd, int namespaceType);
 
+    [LibraryImport(Lib, EntryPoint = "mmap", SetLastError = true)]
+    public static partial nint Mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [LibraryImport(Lib, EntryPoint = "munmap", SetLastError = true)]
+    public static partial int Munmap(nint address, nuint length);
+
+    [LibraryImport(Lib, EntryPoint = "mprotect", SetLastError = true)]
+    public static partial int Mprotect(nint address, nuint length, int protection);
+
+    [LibraryImport(Lib, EntryPoint = "pthread_self")]
+    public static partial nuint PthreadSelf();
+
+    /// <summary>Returns an error number (not -1/errno) as POSIX threads functions do.</summary>
+    [LibraryImport(Lib, EntryPoint = "pthread_kill")]
+    public static partial int PthreadKill(nuint thread, int signal);
+
+    [LibraryImport(Lib, EntryPoint = "sigaction", SetLastError = true)]
+    public static partial int SigAction(int signal, SigActionStruct* action, SigActionStruct* oldAction);
+
+    [LibraryImport(Lib, EntryPoint = "__libc_current_sigrtmin")]
+    public static partial int CurrentSigRtMin();
+
+    [LibraryImport(Lib, EntryPoint = "__libc_current_sigrtmax")]
+    public static partial int CurrentSigRtMax();
+
     [LibraryImport(Lib, EntryPoint = "strerror")]
     private static partial nint StrError(int errno);
 
     public static string ErrorText(int errno) =>
         Marshal.PtrToStringUTF8(StrError(errno)) ?? $"errno {errno}";
+
+    /// <summary>glibc's x86-64 <c>struct sigaction</c>: handler, 1024-bit mask, flags, restorer (152 bytes).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SigActionStruct
+    {
+        public nint Handler;
+        public fixed ulong Mask[16];
+        public int Flags;
+        public int Padding;
+        public nint Restorer;
+    }
 
     /// <summary><c>struct iovec</c>.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -276,6 +325,7 @@ internal static unsafe class LayoutChecks
         Check(sizeof(LibC.Stat), 144, "struct stat");
         Check(sizeof(LibC.IfReq), 40, "struct ifreq");
         Check(sizeof(LibC.SockAddrLl), 20, "struct sockaddr_ll");
+        Check(sizeof(LibC.SigActionStruct), 152, "struct sigaction");
         Check((int)Marshal.OffsetOf<LibC.Stat>(nameof(LibC.Stat.Size)), 48, "struct stat.st_size offset");
         Check((int)Marshal.OffsetOf<LibC.EpollEvent>(nameof(LibC.EpollEvent.Data)), 4, "struct epoll_event.data offset");
         s_checked = true;
