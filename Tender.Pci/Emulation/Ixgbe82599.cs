@@ -551,6 +551,25 @@ public sealed class Ixgbe82599 : IEthernetEndpoint, IMmioDevice
         return accepted;
     }
 
+    /// <summary>
+    /// Whether queue 0 has a free receive descriptor with receive on (what a wire that can hold
+    /// frames back, such as a TAP, checks before delivering). A frame needing several buffers
+    /// may still not fit; it is then dropped and counted as any frame without room.
+    /// </summary>
+    public bool ReadyToReceive
+    {
+        get
+        {
+            lock (_sync)
+            {
+                if ((_regs[RXCTRL / 4] & RXCTRL_RXEN) == 0 || (_regs[RxQueueRegister(RXDCTL0, 0) / 4] & RXDCTL_ENABLE) == 0) return false;
+                uint count = RingCount(RxQueueRegister(RDLEN0, 0));
+                uint head = _regs[RxQueueRegister(RDH0, 0) / 4], tail = _regs[RxQueueRegister(RDT0, 0) / 4];
+                return count != 0 && head < count && tail < count && head != tail;
+            }
+        }
+    }
+
     private bool ReceiveLocked(ReadOnlySpan<byte> wireFrame)
     {
         if ((_regs[RXCTRL / 4] & RXCTRL_RXEN) == 0 || !LinkUpLocked()) return false; // counters only run with receive on

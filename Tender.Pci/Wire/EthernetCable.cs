@@ -71,12 +71,20 @@ public sealed class FramePortWire : IEthernetWire
     private readonly byte[] _buffer;
     private long _sendFailures;
 
-    public FramePortWire(IFramePort port, IEthernetEndpoint device)
+    /// <param name="holdWhenFull">
+    /// Leave host frames in the host's queue while the device has no free receive descriptor
+    /// (<see cref="IEthernetEndpoint.ReadyToReceive"/>), as the real NIC's packet buffer holds a
+    /// burst; false reads them anyway, so the device drops and counts them (MPC).
+    /// </param>
+    public FramePortWire(IFramePort port, IEthernetEndpoint device, bool holdWhenFull = true)
     {
         _port = port;
         _device = device;
+        _holdWhenFull = holdWhenFull;
         _buffer = new byte[port.MaxFrameSize];
     }
+
+    private readonly bool _holdWhenFull;
 
     /// <summary>A TAP is always "connected".</summary>
     public bool CarrierPresent => true;
@@ -99,6 +107,7 @@ public sealed class FramePortWire : IEthernetWire
         int moved = 0;
         while (moved < maxFrames)
         {
+            if (_holdWhenFull && !_device.ReadyToReceive) break;
             int length = _port.TryReceive(_buffer);
             if (length <= 0) break;
             _device.Receive(_buffer.AsSpan(0, length));

@@ -29,6 +29,12 @@ public interface IEthernetEndpoint
     /// receive buffer; false means it was filtered or dropped (and counted where the device counts drops).
     /// </summary>
     bool Receive(ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// Whether a frame delivered now would find room (a hint for wires that can hold frames back,
+    /// like a TAP whose kernel queue buffers them; a cable cannot). Default: always.
+    /// </summary>
+    bool ReadyToReceive => true;
 }
 
 /// <summary>

@@ -140,6 +140,37 @@ public sealed class IxgbeCableAndWireTests
     }
 
     [Fact]
+    public void AFramePortHoldsFramesBackWhileTheRingIsFull()
+    {
+        var memory = new ArrayDmaMemory(DmaBase, 4 << 20);
+        var device = new Ixgbe82599(memory, new IxgbeOptions { MacAddress = MacA });
+        var port = new QueueFramePort();
+        var wire = new FramePortWire(port, device);
+        device.AttachWire(wire);
+        device.Config.SetBusMaster(true);
+        var driver = new TestIxgbeDriver(device, memory, 16, 16);
+        Assert.Equal(10000, driver.Initialise());
+        for (int i = 0; i < 40; i++) port.Inbound.Enqueue(Frames.Make(MacA, 80, i));
+        Assert.Equal(15, wire.Pump());          // 15 free descriptors; the rest wait in the host queue
+        Assert.False(device.ReadyToReceive);
+        Assert.Equal(0, wire.Pump());
+        Assert.Equal(25, port.Inbound.Count);
+        Assert.Equal(0u, driver.Rd(MPC0));      // nothing dropped
+        var got = driver.ReceiveBatch();
+        Assert.Equal(15, wire.Pump());
+        got.AddRange(driver.ReceiveBatch());
+        Assert.Equal(10, wire.Pump());
+        got.AddRange(driver.ReceiveBatch());
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => Frames.Make(MacA, 80, i)), got);
+
+        // Without holding back, the same burst overruns the ring and the device counts the drops.
+        var dropping = new FramePortWire(port, device, holdWhenFull: false);
+        for (int i = 0; i < 40; i++) port.Inbound.Enqueue(Frames.Make(MacA, 80, i));
+        Assert.Equal(40, dropping.Pump());
+        Assert.Equal(25u, driver.Rd(MPC0));
+    }
+
+    [Fact]
     public void AFramePortCarriesFramesBothWays()
     {
         var memory = new ArrayDmaMemory(DmaBase, 4 << 20);
