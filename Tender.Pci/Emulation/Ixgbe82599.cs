@@ -122,6 +122,7 @@ public sealed class Ixgbe82599 : IEthernetEndpoint, IMmioDevice
     private List<(byte[] Buffer, int Length)> _outbox = [];
     private List<(byte[] Buffer, int Length)>? _spareOutbox = [];
     private List<IxgbeDeviceError> _pendingErrors = [];
+    private bool _rxBuffersPosted;
     private readonly Queue<IxgbeDeviceError> _recentErrors = new();
     private IEthernetWire? _wire;
     private long _errorCount;
@@ -160,6 +161,13 @@ public sealed class Ixgbe82599 : IEthernetEndpoint, IMmioDevice
 
     /// <summary>Called (outside the device lock) for each device error.</summary>
     public event Action<IxgbeDeviceError>? ErrorReported;
+
+    /// <summary>
+    /// Raised (outside the device lock, on the thread that wrote the register) when the driver
+    /// moves queue 0's RDT, i.e. gives receive buffers back: a wire holding frames back (a TAP,
+    /// see <see cref="ReadyToReceive"/>) should deliver again now instead of polling.
+    /// </summary>
+    public event Action? ReceiveBuffersPosted;
 
     /// <summary>Called for every BAR0 access when set (tracing "when asked"); costs nothing when null.</summary>
     public Action<IxgbeRegisterAccess>? RegisterTrace { get; set; }
@@ -452,6 +460,7 @@ public sealed class Ixgbe82599 : IEthernetEndpoint, IMmioDevice
                     return;
                 }
                 reg = value;
+                if (register == RDT0 && queue == 0) _rxBuffersPosted = true;
                 return;
             case RXDCTL0:
                 bool enabling = (value & RXDCTL_ENABLE) != 0 && (reg & RXDCTL_ENABLE) == 0;
@@ -1007,13 +1016,16 @@ public sealed class Ixgbe82599 : IEthernetEndpoint, IMmioDevice
     {
         // Unlocked hint: whatever this thread produced under the lock it has just released is
         // visible to it; output of other threads is flushed by those threads.
-        if (_outbox.Count == 0 && _pendingErrors.Count == 0) return;
+        if (_outbox.Count == 0 && _pendingErrors.Count == 0 && !_rxBuffersPosted) return;
         List<(byte[] Buffer, int Length)>? frames = null;
         List<IxgbeDeviceError>? errors = null;
         IEthernetWire? wire;
+        bool posted;
         lock (_sync)
         {
-            if (_outbox.Count == 0 && _pendingErrors.Count == 0) return;
+            posted = _rxBuffersPosted;
+            _rxBuffersPosted = false;
+            if (_outbox.Count == 0 && _pendingErrors.Count == 0 && !posted) return;
             if (_outbox.Count > 0)
             {
                 frames = _outbox;
@@ -1043,6 +1055,7 @@ public sealed class Ixgbe82599 : IEthernetEndpoint, IMmioDevice
         Action<IxgbeDeviceError>? handler = ErrorReported;
         if (handler is not null && errors is not null)
             foreach (IxgbeDeviceError error in errors) handler(error);
+        if (posted) ReceiveBuffersPosted?.Invoke();
     }
 }
 
