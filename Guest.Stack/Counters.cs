@@ -19,7 +19,7 @@ public enum Counter
     // TCP
     TcpMalformed, TcpBadChecksum, TcpNoSocket, TcpResetsSent, TcpResetsReceived, TcpChallengeAcks,
     TcpChallengeAckRateLimited, TcpOutOfWindow, TcpPawsRejected, TcpOutOfOrderQueued, TcpOutOfOrderDropped,
-    TcpRetransmitTimeouts, TcpFastRetransmits, TcpDuplicateAcks, TcpAckOfUnsentData, TcpOldAckDropped,
+    TcpRetransmitTimeouts, TcpFastRetransmits, TcpTailLossProbes, TcpDuplicateAcks, TcpAckOfUnsentData, TcpOldAckDropped,
     TcpSynCookiesSent, TcpSynCookiesAccepted, TcpSynCookiesRejected, TcpAcceptQueueFull,
     TcpConnectionTableFull, TcpZeroWindowProbes, TcpTimeWaitReused, TcpConnectTimeouts, TcpSegmentsSent,
     TcpSegmentsReceived,

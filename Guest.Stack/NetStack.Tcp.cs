@@ -508,8 +508,9 @@ public sealed partial class NetStack<TNic>
                 }
             }
             if (c.Cwnd > 0x3FFFFFFF) c.Cwnd = 0x3FFFFFFF;
-            if (c.SndUna == c.SndMax) c.RtoDeadline = 0;
-            else if (!c.InRecovery) c.RtoDeadline = _now + c.Rto;
+            c.TlpOutstanding = false;
+            if (c.SndUna == c.SndMax) { c.RtoDeadline = 0; c.TlpDeadline = 0; }
+            else if (!c.InRecovery) { c.RtoDeadline = _now + c.Rto; ArmTailLossProbe(c); }
             c.NeedOutput = true;
         }
         else if (ack == c.SndUna && dataLength == 0 && !fin && newWnd == c.SndWnd && c.SndMax != c.SndUna)
@@ -526,6 +527,7 @@ public sealed partial class NetStack<TNic>
                 RetransmitFirst(c);
                 c.Cwnd = c.Ssthresh + 3u * (uint)c.SndMss;
                 c.RttTiming = false;
+                c.TlpDeadline = 0;
                 c.RtoDeadline = _now + c.Rto;
                 Counters.Add(Counter.TcpFastRetransmits);
             }
@@ -629,7 +631,7 @@ public sealed partial class NetStack<TNic>
     {
         c.State = TcpState.TimeWait;
         c.TimeWaitDeadline = _now + _cfg.TcpTimeWait;
-        c.RtoDeadline = 0; c.PersistDeadline = 0; c.DelAckDeadline = 0;
+        c.RtoDeadline = 0; c.PersistDeadline = 0; c.DelAckDeadline = 0; c.TlpDeadline = 0;
     }
 
     /// <summary>The connection is over (reset, timeout, or a clean end): keep it for the app to see, or free it.</summary>
@@ -644,7 +646,7 @@ public sealed partial class NetStack<TNic>
         }
         c.State = TcpState.Closed;
         c.Error = error;
-        c.RtoDeadline = c.PersistDeadline = c.DelAckDeadline = c.TimeWaitDeadline = 0;
+        c.RtoDeadline = c.PersistDeadline = c.DelAckDeadline = c.TimeWaitDeadline = c.TlpDeadline = 0;
         c.AckNow = false; c.NeedOutput = false;
         if (!c.AppOwned) FreeConnection(c);
     }

@@ -142,6 +142,7 @@ public sealed partial class NetStack<TNic>
             sent = true;
             if (fin) break;
         }
+        if (sent && !c.InRecovery) ArmTailLossProbe(c);
         if (!sent && c.SndWnd == 0 && unsent > 0 && c.SndNxt == c.SndUna && c.PersistDeadline == 0 && c.RtoDeadline == 0)
             c.PersistDeadline = _now + Math.Min(c.Rto << Math.Min(c.PersistBackoff, 20), _cfg.TcpMaxRto);
         if (!sent && c.AckNow) EmitSegment(c, c.SndMax, 0, TcpFlags.Ack);
@@ -158,6 +159,56 @@ public sealed partial class NetStack<TNic>
         EmitSegment(c, c.SndUna, len, TcpFlags.Ack | (fin ? TcpFlags.Fin : TcpFlags.None));
     }
 
+    /// <summary>
+    /// Tail loss probe (RFC 8985 7, simplified): if no ACK comes within PTO = 2·SRTT (plus a
+    /// delayed-ACK allowance when one segment is in flight), send one probe segment so that a
+    /// lost tail or a lost last ACK is repaired by an ACK instead of a full RTO. Only with an RTT
+    /// estimate, outside recovery, and when the probe would come before the RTO.
+    /// </summary>
+    private void ArmTailLossProbe(TcpConnection c)
+    {
+        c.TlpDeadline = 0;
+        if (!c.HaveRtt || c.TlpOutstanding || c.InRecovery || c.Retries > 0 || c.SndNxt != c.SndMax || c.SndUna == c.SndMax) return;   // not after an RTO
+        ulong pto = 2 * c.Srtt;
+        if (c.SndMax - c.SndUna <= (uint)c.SndMss) pto += 200_000_000;   // the peer may delay its ACK for one segment
+        pto = Math.Max(pto, 10_000_000);
+        if (pto >= c.Rto) return;
+        c.TlpDeadline = _now + pto;
+    }
+
+    private void OnTailLossProbe(TcpConnection c)
+    {
+        c.TlpDeadline = 0;
+        if (c.InRecovery || c.TlpOutstanding || c.SndUna == c.SndMax || c.SndNxt != c.SndMax || !CanSendData(c.State) || !CanTransmit) return;
+        uint dataEnd = c.DataEnd;
+        int unsent = Seq.Gt(dataEnd, c.SndNxt) ? (int)(dataEnd - c.SndNxt) : 0;
+        uint inflight = c.SndNxt - c.SndUna;
+        int len = Math.Min(unsent, c.SndMss);
+        if (len > 0 && inflight + (uint)len <= c.SndWnd)
+        {
+            // New data is the better probe: it carries information and costs no retransmission.
+            bool fin = c.FinQueued && c.SndNxt + (uint)len == dataEnd;
+            EmitSegment(c, c.SndNxt, len, TcpFlags.Ack | TcpFlags.Psh | (fin ? TcpFlags.Fin : TcpFlags.None));
+            c.SndNxt += (uint)len + (fin ? 1u : 0u);
+            c.SndMax = c.SndNxt;
+            if (fin) c.FinSent = true;
+        }
+        else
+        {
+            // Retransmit the last segment (with the FIN if that is what ends the sequence space).
+            uint end = c.FinSent ? dataEnd : c.SndMax;
+            uint start = end - (uint)Math.Min((int)(end - c.SndUna), c.SndMss);
+            if (Seq.Lt(start, c.SndUna)) start = c.SndUna;
+            int rlen = Seq.Gt(end, start) ? (int)(end - start) : 0;
+            bool fin = c.FinSent && start + (uint)rlen == dataEnd;
+            if (rlen == 0 && !fin) return;
+            EmitSegment(c, start, rlen, TcpFlags.Ack | (fin ? TcpFlags.Fin : TcpFlags.None));
+        }
+        c.TlpOutstanding = true;
+        c.RtoDeadline = _now + c.Rto;
+        Counters.Add(Counter.TcpTailLossProbes);
+    }
+
     private void TcpTimers()
     {
         for (int i = 0; i < _conns.Length; i++)
@@ -170,6 +221,7 @@ public sealed partial class NetStack<TNic>
                 c.TimeWaitDeadline = 0;
                 if (c.State == TcpState.TimeWait || (c.State == TcpState.FinWait2 && !c.AppOwned)) { NetworkClose(c, 0); continue; }
             }
+            if (c.TlpDeadline != 0 && c.TlpDeadline <= _now) OnTailLossProbe(c);
             if (c.RtoDeadline != 0 && c.RtoDeadline <= _now) { OnRetransmitTimeout(c); if (!c.InUse) continue; }
             if (c.PersistDeadline != 0 && c.PersistDeadline <= _now) OnPersist(c);
             if (c.DelAckDeadline != 0 && c.DelAckDeadline <= _now)
@@ -182,6 +234,8 @@ public sealed partial class NetStack<TNic>
     private void OnRetransmitTimeout(TcpConnection c)
     {
         c.RtoDeadline = 0;
+        c.TlpDeadline = 0;
+        c.TlpOutstanding = false;
         Counters.Add(Counter.TcpRetransmitTimeouts);
         bool handshake = c.State == TcpState.SynSent || c.State == TcpState.SynReceived;
         if (c.Retries >= (handshake ? _cfg.TcpMaxSynRetransmits : _cfg.TcpMaxRetransmits))
@@ -236,6 +290,7 @@ public sealed partial class NetStack<TNic>
             if (!c.InUse) continue;
             if (c.NeedOutput || c.AckNow) { d = 0; return; }
             if (c.RtoDeadline != 0 && c.RtoDeadline < d) d = c.RtoDeadline;
+            if (c.TlpDeadline != 0 && c.TlpDeadline < d) d = c.TlpDeadline;
             if (c.PersistDeadline != 0 && c.PersistDeadline < d) d = c.PersistDeadline;
             if (c.DelAckDeadline != 0 && c.DelAckDeadline < d) d = c.DelAckDeadline;
             if (c.TimeWaitDeadline != 0 && c.TimeWaitDeadline < d) d = c.TimeWaitDeadline;

@@ -174,6 +174,41 @@ public class TcpScriptTests
     }
 
     [Fact]
+    public void Tail_loss_probe_resends_the_last_segment_after_two_srtt_then_the_rto_still_applies()
+    {
+        var h = new StackHarness().Started();
+        var p = new TcpPeer(h);
+        var c = p.OpenActive(rttNanos: 10 * Ms, mss: 1000);      // SRTT 10 ms: PTO 20 ms, RTO 200 ms
+        uint s = p.StackIsn + 1;
+        h.Stack.Write(c, new byte[3000]);
+        Assert.Equal(3, p.Poll().Count);
+        Assert.Equal(h.Now + 20 * Ms, h.Stack.NextDeadline);
+        Assert.Empty(p.Poll(19 * Ms));
+        var probe = Assert.Single(p.Poll(1 * Ms));
+        Assert.Equal(s + 2000, probe.Seq); Assert.Equal(1000, probe.Data.Length);
+        Assert.Equal(1UL, h.Counters[Counter.TcpTailLossProbes]);
+        Assert.Equal(h.Now + 200 * Ms, h.Stack.NextDeadline);     // one probe, then the RTO
+        p.Send(Ack, p.Seq, s + 3000);                              // the probe's ACK repairs everything
+        Assert.Empty(p.Poll());
+        Assert.Equal(ulong.MaxValue, h.Stack.NextDeadline);
+        Assert.Equal(0UL, h.Counters[Counter.TcpRetransmitTimeouts]);
+    }
+
+    [Fact]
+    public void Tail_loss_probe_prefers_new_data_when_the_peer_window_allows()
+    {
+        var h = new StackHarness().Started();
+        var p = new TcpPeer(h);
+        var c = p.OpenActive(rttNanos: 10 * Ms, mss: 1000);
+        uint s = p.StackIsn + 1;
+        h.Stack.Write(c, new byte[10000]);
+        Assert.Equal(4, p.Poll().Count);                           // cwnd: 4 segments
+        var probe = Assert.Single(p.Poll(20 * Ms));
+        Assert.Equal(s + 4000, probe.Seq);                         // new data beyond cwnd, within the window
+        Assert.Empty(p.Poll(19 * Ms));                             // only one probe per episode
+    }
+
+    [Fact]
     public void After_a_timeout_pure_acks_carry_the_highest_sequence_sent()
     {
         // Go-back-N rewinds SND.NXT; an ACK with that old number would be dropped by the peer
@@ -184,6 +219,7 @@ public class TcpScriptTests
         uint s = p.StackIsn + 1;
         h.Stack.Write(c, new byte[4000]);
         Assert.Equal(4, p.Poll().Count);
+        Assert.Equal(s + 3000, Assert.Single(p.Poll(20 * Ms)).Seq);   // tail loss probe after 2·SRTT: the last segment
         Assert.Equal(s, Assert.Single(p.Poll(200 * Ms)).Seq);    // timeout: go back to s
         p.Send(Ack | Psh, p.Seq, s, new byte[10]);               // peer data, acknowledging nothing new
         p.Send(Ack | Psh, p.Seq + 10, s, new byte[10]);
