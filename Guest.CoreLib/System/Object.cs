@@ -135,18 +135,94 @@ namespace System
 
     public abstract class Delegate
     {
-        // Field names and order are what ilc's delegate construction expects.
+        // Field names and meaning are what ilc's delegate constructors and Invoke stubs use: a closed
+        // instance delegate calls _functionPointer with _firstParameter as `this`; for thunks
+        // (static methods, shared generic code) _firstParameter is the delegate itself and the
+        // thunk reads the real target from _extraFunctionPointerOrData / _helperObject.
 #pragma warning disable CS0649, CS0169
-        internal object? m_firstParameter;
-        internal object? m_helperObject;
-        internal nint m_extraFunctionPointerOrData;
-        internal IntPtr m_functionPointer;
+        internal object? _firstParameter;
+        internal object? _helperObject;
+        internal nint _extraFunctionPointerOrData;
+        internal IntPtr _functionPointer;
 #pragma warning restore CS0649, CS0169
+
+        private const int ClosedStaticThunk = 1;
+        private const int OpenStaticThunk = 2;
+        private const int ClosedInstanceThunkOverGenericMethod = 3;
 
         private protected Delegate() { }
 
-        // Delegates are not supported in guests yet: without the ilc construction helpers a program that
-        // creates one fails to compile instead of misbehaving at run time.
+        // Element of a multicast delegate's invocation list (ilc's multicast thunk reads it; guests
+        // never combine delegates, so the list is never built).
+        internal struct Wrapper
+        {
+            internal Delegate Value;
+        }
+
+        // ilc overrides this in every delegate type.
+        private protected virtual IntPtr GetThunk(int whichThunk) => IntPtr.Zero;
+
+        // A function pointer to shared generic code carries its generic context ("fat" pointer).
+        private static bool IsFatPointer(IntPtr functionPointer) => ((nint)functionPointer & 2) != 0;
+
+        private void InitializeClosedInstance(object firstParameter, IntPtr functionPointer)
+        {
+            if (firstParameter is null) throw new NullReferenceException();
+            InitializeClosedInstanceWithoutNullCheck(firstParameter, functionPointer);
+        }
+
+        private void InitializeClosedInstanceSlow(object firstParameter, IntPtr functionPointer) =>
+            InitializeClosedInstance(firstParameter, functionPointer);
+
+        private void InitializeClosedInstanceWithoutNullCheck(object? firstParameter, IntPtr functionPointer)
+        {
+            if (!IsFatPointer(functionPointer))
+            {
+                _functionPointer = functionPointer;
+                _firstParameter = firstParameter;
+            }
+            else
+            {
+                _firstParameter = this;
+                _functionPointer = GetThunk(ClosedInstanceThunkOverGenericMethod);
+                _extraFunctionPointerOrData = functionPointer;
+                _helperObject = firstParameter;
+            }
+        }
+
+        private unsafe void InitializeClosedInstanceToInterface(object firstParameter, IntPtr dispatchCell)
+        {
+            if (firstParameter is null) throw new NullReferenceException();
+            _functionPointer = System.Runtime.InterfaceDispatch.ResolveInterfaceCall(firstParameter, (System.Runtime.InterfaceDispatch.DispatchCell*)dispatchCell);
+            _firstParameter = firstParameter;
+        }
+
+        private void InitializeClosedInstanceWithGVMResolution(object firstParameter, RuntimeMethodHandle tokenOfGenericVirtualMethod)
+        {
+            Internal.Runtime.FailFast.Abort("A delegate to a generic virtual method is not supported in a guest.");
+        }
+
+        private void InitializeClosedStaticThunk(object firstParameter, IntPtr functionPointer, IntPtr functionPointerThunk)
+        {
+            _firstParameter = this;
+            _helperObject = firstParameter;
+            _extraFunctionPointerOrData = functionPointer;
+            _functionPointer = functionPointerThunk;
+        }
+
+        private void InitializeOpenStaticThunk(object firstParameter, IntPtr functionPointer, IntPtr functionPointerThunk)
+        {
+            _firstParameter = this;
+            _extraFunctionPointerOrData = functionPointer;
+            _functionPointer = functionPointerThunk;
+        }
+
+        private void InitializeOpenInstanceThunkDynamic(IntPtr functionPointer, IntPtr functionPointerThunk)
+        {
+            _firstParameter = this;
+            _extraFunctionPointerOrData = functionPointer;
+            _functionPointer = functionPointerThunk;
+        }
     }
 
     public abstract class MulticastDelegate : Delegate
@@ -237,4 +313,18 @@ namespace System
     {
         public ThreadStaticAttribute() { }
     }
+}
+
+namespace System
+{
+    public delegate void Action();
+    public delegate void Action<in T>(T obj);
+    public delegate void Action<in T1, in T2>(T1 arg1, T2 arg2);
+    public delegate void Action<in T1, in T2, in T3>(T1 arg1, T2 arg2, T3 arg3);
+    public delegate TResult Func<out TResult>();
+    public delegate TResult Func<in T, out TResult>(T arg);
+    public delegate TResult Func<in T1, in T2, out TResult>(T1 arg1, T2 arg2);
+    public delegate TResult Func<in T1, in T2, in T3, out TResult>(T1 arg1, T2 arg2, T3 arg3);
+    public delegate bool Predicate<in T>(T obj);
+    public delegate int Comparison<in T>(T x, T y);
 }

@@ -245,6 +245,32 @@ static class Checks
         return null;
     }
 
+    private static int s_actionCalls;
+    private static void CountCall() => s_actionCalls++;
+    private static T Twice<T>(Func<T, T> f, T x) => f(f(x));
+
+    public static string? Delegates()
+    {
+        int k = 3;
+        Func<int, int> add = x => x + k;               // closure over a local
+        Func<int, int> square = static x => x * x;     // static lambda
+        Action count = CountCall;                      // static method group
+        Holder<string> h = new Holder<string>("held");
+        Func<string?> get = h.ToString;                // instance method group (virtual)
+        count(); count();
+        if (add(4) != 7 || square(5) != 25) return "lambdas";
+        k = 10;
+        if (add(4) != 14) return "captured variable";
+        if (s_actionCalls != 2) return "action";
+        if (Twice(add, 1) != 21 || Twice<string>(s => s + "!", "a") != "a!!") return "generic";
+        Predicate<int> even = x => (x & 1) == 0;
+        if (!even(4) || even(5)) return "predicate";
+        if (get() is null) return "method group";
+        Comparison<int> cmp = (a, b) => a - b;
+        if (cmp(1, 2) >= 0) return "comparison";
+        return null;
+    }
+
     public static string? ThreadStatics()
     {
         if (ThreadLocal.Counter != 0 || ThreadLocal.Name is not null) return "not zero-initialised";

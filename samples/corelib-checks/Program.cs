@@ -27,6 +27,7 @@ static class Program
         Run("static-constructors", Checks.StaticConstructors());
         Run("static-readonly", Checks.StaticReadonly());
         Run("thread-statics", Checks.ThreadStatics());
+        Run("delegates", Checks.Delegates());
         Run("checked-overflow-throws", Checks.CheckedOverflow());
         Run("interlocked-volatile", Checks.InterlockedVolatile());
         Run("binary-primitives", Checks.BinaryPrimitivesCheck());
