@@ -60,6 +60,11 @@ static u64 rdtsc(void)
     return ((u64)hi << 32) | lo;
 }
 
+static void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+    __asm__ __volatile__("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
 static u64 str_len(const char *s)
 {
     u64 n = 0;
@@ -239,6 +244,24 @@ static void report_state(const struct boot_info *bi)
 
     report_manifest("mft_", (const u8 *)bi->mft);
     report_manifest("note_", guest_mft);
+
+    /* CPUID as the tender configured it (solo5-hvt: KVM's supported list, unchanged). */
+    static const u32 leaves[] = { 0, 1, 0x80000000, 0x80000001 };
+    for (unsigned i = 0; i < sizeof leaves / sizeof leaves[0]; i++) {
+        u32 a, b, c, d;
+        cpuid(leaves[i], &a, &b, &c, &d);
+        put_str("cpuid_");
+        put_hex(leaves[i]);
+        put_str("=");
+        put_hex(a);
+        put_str(" ");
+        put_hex(leaves[i] == 1 ? b & 0xffff : b); /* leaf 1 EBX bits 24..31: APIC ID */
+        put_str(" ");
+        put_hex(c);
+        put_str(" ");
+        put_hex(d);
+        flush_line();
+    }
 }
 
 static void do_time(u64 sleep_ms)
