@@ -149,7 +149,7 @@ public sealed partial class NetStack<TNic> where TNic : struct, INetDevice
     /// <summary>Queues a finished frame; owns it from now on.</summary>
     private void Transmit(PacketBuffer b)
     {
-        if (b.Length < 60)
+        if (b.Length < 60 && b.Offset + 60 <= _pool.SlotSize)
         {
             // Pad to the Ethernet minimum ourselves: some devices (TAP) do not.
             _pool.SlotSpan(b.Slot).Slice(b.Offset + b.Length, 60 - b.Length).Clear();
