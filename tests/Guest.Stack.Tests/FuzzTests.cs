@@ -74,10 +74,13 @@ public class FuzzTests
         }
     }
 
-    [Fact]
-    public void The_stack_survives_a_stream_of_hostile_frames_and_still_works()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // the device places frames anywhere in their slots
+    public void The_stack_survives_a_stream_of_hostile_frames_and_still_works(bool randomOffsets)
     {
         var h = new StackHarness(c => { c.MaxTcpConnections = 8; c.TcpHalfOpenPerListener = 2; }).Started();
+        if (randomOffsets) h.Wire.OffsetRandom = new Random(17);
         var p = new TcpPeer(h);
         var c = p.OpenPassive(out var listener);
         h.Stack.UdpBind(53, out var udp);

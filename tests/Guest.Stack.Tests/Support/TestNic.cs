@@ -9,6 +9,7 @@ public sealed class Wire
     public readonly Queue<byte[]> Inbound = new();
     public readonly List<byte[]> Sent = new();
     public int MaxSendPerBatch = int.MaxValue;   // simulate a busy device
+    public Random? OffsetRandom;                  // deliver frames at random offsets inside their slot
     public int SendBatchCalls, ReceiveBatchCalls;
     public MacAddress Mac = new(0x02_00_00_00_00_02);
 
@@ -39,8 +40,9 @@ public struct TestNic : INetDevice
             if (!W.Pool.TryRent(out var b)) break;
             var f = W.Inbound.Dequeue();
             int len = Math.Min(f.Length, b.Length);
-            f.AsSpan(0, len).CopyTo(W.Pool.Data(b));
+            if (W.OffsetRandom != null) b.Offset = W.OffsetRandom.Next(0, W.Pool.SlotSize - len + 1);
             b.Length = len;
+            f.AsSpan(0, len).CopyTo(W.Pool.Data(b));
             into[n++] = b;
         }
         return n;
