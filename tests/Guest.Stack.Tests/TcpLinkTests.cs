@@ -109,6 +109,65 @@ public class TcpLinkTests
         Assert.True(s.A.Counters[Counter.NoBuffers] + s.B.Counters[Counter.NoBuffers] == 0, "TCP asked for buffers it could not get");
     }
 
+    [Fact]
+    public void Twenty_concurrent_connections_over_a_lossy_link_each_deliver_intact()
+    {
+        var s = new TwoStacks(9, c => { c.TcpSendBufferSize = c.TcpReceiveBufferSize = 16 * 1024; c.MaxTcpConnections = 24; c.TcpMaxBacklog = 32; });
+        s.Link.Loss = 0.02; s.Link.Reorder = 0.02; s.Link.Duplicate = 0.01;
+        const int n = 20, size = 96 * 1024;
+        Assert.Equal(NetError.Ok, s.A.Listen(7000, 32, out var l));
+        var client = new TcpHandle[n];
+        for (int i = 0; i < n; i++) Assert.Equal(NetError.Ok, s.B.Connect(TwoStacks.AddrA, 7000, out client[i]));
+        var server = new List<TcpHandle>();
+        // Each client sends `size` bytes tagged with its index; the server echoes per connection.
+        var sent = new long[n]; var got = new long[n]; var bad = 0L;
+        var buf = new byte[4096];
+        ulong limit = s.Now + 600_000_000_000UL;
+        var doneClient = new bool[n];
+        while (doneClient.Any(d => !d) && s.Now < limit)
+        {
+            s.Step();
+            while (s.A.TryAccept(l, out var a)) server.Add(a);
+            foreach (var a in server.ToArray())
+            {
+                int room = Math.Min(s.A.SendSpace(a), buf.Length);
+                int r = room > 0 ? s.A.Read(a, buf.AsSpan(0, room)) : 0;
+                if (r > 0) Assert.Equal(r, s.A.Write(a, buf.AsSpan(0, r)));
+                else if (r == NetError.EndOfStream) { s.A.Close(a); server.Remove(a); }
+                else Assert.True(r >= 0, $"server read failed: {r}");
+            }
+            for (int i = 0; i < n; i++)
+            {
+                if (doneClient[i] || s.B.GetState(client[i]) == TcpState.SynSent) continue;
+                while (sent[i] < size)
+                {
+                    int k = (int)Math.Min(buf.Length, size - sent[i]);
+                    for (int j = 0; j < k; j++) buf[j] = (byte)((sent[i] + j) * 7 + i);
+                    int w = s.B.Write(client[i], buf.AsSpan(0, k));
+                    Assert.True(w >= 0, $"client write failed: {w}");
+                    sent[i] += w;
+                    if (w < k) break;
+                }
+                if (sent[i] == size && s.B.SendPending(client[i]) == 0 && s.B.GetState(client[i]) == TcpState.Established) s.B.ShutdownWrite(client[i]);
+                int r;
+                while ((r = s.B.Read(client[i], buf)) > 0)
+                {
+                    for (int j = 0; j < r; j++) if (buf[j] != (byte)((got[i] + j) * 7 + i)) bad++;
+                    got[i] += r;
+                }
+                if (r == NetError.EndOfStream) { Assert.Equal(size, got[i]); s.B.Close(client[i]); doneClient[i] = true; }
+                else Assert.True(r >= 0, $"client read failed: {r}");
+            }
+        }
+        Assert.All(doneClient, Assert.True);
+        Assert.Equal(0, bad);
+        Assert.All(got, g => Assert.Equal(size, g));
+        for (int i = 0; i < 3000 && s.A.ConnectionsInUse + s.B.ConnectionsInUse > 0; i++) s.Step();
+        Assert.Equal(0, s.A.ConnectionsInUse + s.B.ConnectionsInUse);
+        Assert.Equal(s.A.Pool.Capacity, s.A.Pool.Available);
+        Assert.Equal(s.B.Pool.Capacity, s.B.Pool.Available);
+    }
+
     [Fact] public void Lossy_link_1_percent() => RunBulk(2, 0.01, 0, 0, 4 << 20);
     [Fact] public void Lossy_duplicating_reordering_link() => RunBulk(3, 0.03, 0.02, 0.05, 3 << 20);
     [Fact] public void Heavy_reordering_link() => RunBulk(4, 0.005, 0.01, 0.3, 2 << 20);
