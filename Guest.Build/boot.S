@@ -281,4 +281,26 @@ tender_typenames:
         ret
         .size   tender_typenames, . - tender_typenames
 
+
+/* After its first resolution a dispatch cell points here, with its second word pointing at a block
+   { MethodTable *type; void *target; ... }: a call on an object of that type goes straight to the
+   target; any other type takes the resolver path again (which re-targets the block). */
+        .text
+        .globl  GuestInterfaceDispatchCached
+        .type   GuestInterfaceDispatchCached, @function
+GuestInterfaceDispatchCached:
+        mov     r10, [r11 + 8]
+        mov     rax, [rdi]              /* faults on a null `this`: a null dereference */
+        cmp     rax, [r10]
+        jne     RhpInitialDynamicInterfaceDispatch
+        jmp     qword ptr [r10 + 8]
+        .size   GuestInterfaceDispatchCached, . - GuestInterfaceDispatchCached
+
+        .globl  tender_cached_dispatch_stub
+        .type   tender_cached_dispatch_stub, @function
+tender_cached_dispatch_stub:
+        lea     rax, [rip + GuestInterfaceDispatchCached]
+        ret
+        .size   tender_cached_dispatch_stub, . - tender_cached_dispatch_stub
+
         .section .note.GNU-stack, "", @progbits

@@ -167,8 +167,22 @@ namespace System.Runtime
             internal nint Cache;
         }
 
+        // A resolved cell's second word points at one of these (and its stub at the cached-dispatch
+        // stub in boot.S, which compares Type and jumps to Target).
+        private struct CellCache
+        {
+            internal MethodTable* Type;
+            internal IntPtr Target;
+            internal MethodTable* Interface;
+            internal nint Slot;
+        }
+
+        [System.Runtime.InteropServices.DllImport("*", EntryPoint = "tender_cached_dispatch_stub")]
+        [System.Runtime.InteropServices.SuppressGCTransition]
+        private static extern IntPtr CachedDispatchStub();
+
         private const int CacheSize = 512;
-        private static nint* s_cache; // (cell, type, target) triples, direct-mapped
+        private static nint* s_cache; // (cell, type, target) triples, direct-mapped: for sites that see many types
 
         [RuntimeExport("GuestRuntime_ResolveInterface")]
         internal static IntPtr ResolveInterfaceCall(object obj, DispatchCell* cell)
@@ -176,26 +190,56 @@ namespace System.Runtime
             MethodTable* mt = obj.GetMethodTable();
             if (s_cache == null) s_cache = (nint*)Heap.Reserve((nuint)(CacheSize * 3 * sizeof(nint)));
             nint* entry = s_cache + 3 * (int)((((ulong)cell >> 4) ^ ((ulong)mt >> 3)) & (CacheSize - 1));
-            if (entry[0] == (nint)cell && entry[1] == (nint)mt) return entry[2];
-
-            MethodTable* itf;
-            nint tagged = cell->Cache;
-            byte* at = (byte*)&cell->Cache;
-            switch ((int)(tagged & 3))
+            if (entry[0] == (nint)cell && entry[1] == (nint)mt)
             {
-                case 1: itf = (MethodTable*)(tagged & ~(nint)3); break;
-                case 2: itf = *(MethodTable**)(at + (tagged & ~(nint)3)); break;
-                case 3: itf = (MethodTable*)(at + (tagged & ~(nint)3)); break;
-                default: FailFast.Abort("Unsupported interface dispatch cell"); return IntPtr.Zero;
+                // Seen before at this site: point the cell's block at this type again.
+                if ((cell->Cache & 3) == 0)
+                {
+                    ((CellCache*)cell->Cache)->Type = mt;
+                    ((CellCache*)cell->Cache)->Target = entry[2];
+                }
+                return entry[2];
             }
-            DispatchCell* end = cell;
-            while (end->Stub != IntPtr.Zero) end++;
-            ushort slot = (ushort)end->Cache;
+
+            CellCache* block;
+            MethodTable* itf;
+            ushort slot;
+            nint tagged = cell->Cache;
+            if ((tagged & 3) == 0)
+            {
+                block = (CellCache*)tagged;
+                itf = block->Interface;
+                slot = (ushort)block->Slot;
+            }
+            else
+            {
+                byte* at = (byte*)&cell->Cache;
+                switch ((int)(tagged & 3))
+                {
+                    case 1: itf = (MethodTable*)(tagged & ~(nint)3); break;
+                    case 2: itf = *(MethodTable**)(at + (tagged & ~(nint)3)); break;
+                    default: itf = (MethodTable*)(at + (tagged & ~(nint)3)); break;
+                }
+                DispatchCell* end = cell;
+                while (end->Stub != IntPtr.Zero) end++;
+                slot = (ushort)end->Cache;
+                block = (CellCache*)Heap.Reserve((nuint)sizeof(CellCache));
+                block->Interface = itf;
+                block->Slot = slot;
+            }
 
             IntPtr target = ResolveOrFail(mt, itf, slot);
             entry[0] = (nint)cell;
             entry[1] = (nint)mt;
             entry[2] = target;
+            // The cell now serves this type without leaving the stub (last type seen wins).
+            block->Type = mt;
+            block->Target = target;
+            if (cell->Cache != (nint)block)
+            {
+                cell->Cache = (nint)block;
+                cell->Stub = CachedDispatchStub();
+            }
             return target;
         }
 
