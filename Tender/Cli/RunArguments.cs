@@ -24,10 +24,10 @@ internal sealed class RunArguments
     private static readonly HashSet<string> KnownOptions =
         [.. OptionsWithValue, "--quiet", "-q", "--help", "-h", "-?"];
 
-    public static readonly string[] DeviceOptions = ["net", "net-mac", "block", "block-sector-size"];
+    public static IReadOnlyList<string> DeviceOptions => Tender.Devices.DeviceOption.Names;
 
     public List<string> Tokens { get; } = [];
-    public List<Run.DeviceFlag> Devices { get; } = [];
+    public List<Devices.DeviceOption> Devices { get; } = [];
     public bool Trace { get; private set; }
     public string? TracePath { get; private set; }
     public string? Kernel { get; private set; }
@@ -93,7 +93,7 @@ internal sealed class RunArguments
 
     private bool _droppedSeparator;
 
-    private static bool TryDevice(string token, out Run.DeviceFlag device)
+    private static bool TryDevice(string token, out Devices.DeviceOption device)
     {
         device = null!;
         foreach (var option in DeviceOptions)
@@ -104,7 +104,7 @@ internal sealed class RunArguments
             int equals = rest.IndexOf('=');
             if (equals <= 0 || equals == rest.Length - 1)
                 throw new TenderException($"{token}: expected --{option}:NAME={ValueName(option)}");
-            device = new Run.DeviceFlag(option, rest[..equals], rest[(equals + 1)..]);
+            device = new Devices.DeviceOption(option, rest[..equals], rest[(equals + 1)..]);
             return true;
         }
         if (token.StartsWith("--net=", StringComparison.Ordinal) || token.StartsWith("--block=", StringComparison.Ordinal))
@@ -116,7 +116,7 @@ internal sealed class RunArguments
     {
         "net" => "IFACE",
         "net-mac" => "MAC",
-        "block" => "PATH",
+        "block" or "block-ro" => "PATH",
         _ => "BYTES",
     };
 }

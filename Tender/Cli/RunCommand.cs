@@ -69,8 +69,10 @@ internal static class RunCommand
         var command = new Command("run", """
             Boot a guest ELF under /dev/kvm and service its hypercalls.
 
-            Devices, in solo5-hvt's spelling (parsed; devices are not supported yet):
-              --net:NAME=IFACE  --net-mac:NAME=MAC  --block:NAME=PATH  --block-sector-size:NAME=BYTES
+            Devices, in solo5-hvt's spelling; NAME is a device the manifest declares, and every
+            declared block or network device must be attached:
+              --block:NAME=PATH  --block-ro:NAME=PATH  --block-sector-size:NAME=BYTES
+              --net:NAME=TAP     --net-mac:NAME=MAC
 
             Exit codes: the guest's HALT status (0-254); 255 guest aborted; 1 tender error;
             124 --timeout expired; 125 guest crashed (CPU exception, triple fault, bad hypercall);

@@ -12,6 +12,8 @@ internal struct TraceRecord
     public uint Argument;
     public ulong A0;
     public ulong A1;
+    public ulong A2;
+    public ulong A3;
     public long? Result;
 }
 
@@ -84,7 +86,7 @@ internal sealed class HypercallTracer : IDisposable
         }
         else
         {
-            string result = r.Result is long value ? $" -> {HvtAbi.ResultName(value)}" : "";
+            string result = r.Result is not long value ? "" : r.Number == HvtAbi.Poll ? $" -> ret={value}" : $" -> {HvtAbi.ResultName(value)}";
             _text!.WriteLine($"[{sinceBoot,12:F6}] vcpu0 {name,-8} {TextArguments(r)}{result} ({micros:F1} us)");
         }
     }
@@ -93,9 +95,11 @@ internal sealed class HypercallTracer : IDisposable
     {
         HvtAbi.Walltime => $"nsecs={r.A0}",
         HvtAbi.Puts => $"data=0x{r.A0:x} len={r.A1}",
-        HvtAbi.Poll => $"timeout_nsecs={r.A0} ready_set=0",
+        HvtAbi.Poll => $"timeout_nsecs={r.A0} ready_set=0x{r.A1:x}",
         HvtAbi.Halt => $"cookie=0x{r.A0:x} exit_status={(long)r.A1}",
-        _ => $"handle={r.A0}",
+        HvtAbi.BlockWrite or HvtAbi.BlockRead => $"handle={r.A0} offset={r.A1} data=0x{r.A2:x} len={r.A3}",
+        HvtAbi.NetRead => $"handle={r.A0} data=0x{r.A2:x} len={r.A3} received={r.A1}",
+        _ => $"handle={r.A0} data=0x{r.A2:x} len={r.A3}",
     };
 
     private static void WriteJsonArguments(Utf8JsonWriter json, in TraceRecord r)
@@ -104,9 +108,15 @@ internal sealed class HypercallTracer : IDisposable
         {
             case HvtAbi.Walltime: json.WriteNumber("nsecs", r.A0); break;
             case HvtAbi.Puts: json.WriteNumber("data", r.A0); json.WriteNumber("len", r.A1); break;
-            case HvtAbi.Poll: json.WriteNumber("timeout_nsecs", r.A0); json.WriteNumber("ready_set", 0); break;
+            case HvtAbi.Poll: json.WriteNumber("timeout_nsecs", r.A0); json.WriteNumber("ready_set", r.A1); break;
             case HvtAbi.Halt: json.WriteNumber("cookie", r.A0); json.WriteNumber("exit_status", (long)r.A1); break;
-            default: json.WriteNumber("handle", r.A0); break;
+            case HvtAbi.BlockWrite or HvtAbi.BlockRead:
+                json.WriteNumber("handle", r.A0); json.WriteNumber("offset", r.A1); json.WriteNumber("data", r.A2); json.WriteNumber("len", r.A3);
+                break;
+            default:
+                json.WriteNumber("handle", r.A0); json.WriteNumber("data", r.A2); json.WriteNumber("len", r.A3);
+                if (r.Number == HvtAbi.NetRead) json.WriteNumber("received", r.A1);
+                break;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Tender.Boot;
+using Tender.Devices;
 using Tender.Diagnostics;
 using Tender.Kvm;
 using Tender.Run;
@@ -19,16 +20,18 @@ internal sealed class HypercallHandler
     private readonly GuestMemory _ram;
     private readonly GuestAccessMap _access;
     private readonly Stream _console;
-    private readonly StopController _stop;
+    private readonly GuestDevices _devices;
+    private readonly DevicePoller _poller;
     private readonly HypercallTracer? _tracer;
-    private bool _warnedNoDevices;
 
-    public HypercallHandler(GuestMemory ram, GuestAccessMap access, Stream console, StopController stop, HypercallTracer? tracer)
+    /// <param name="poller">POLL's wait set: the devices' descriptors; a stop request wakes it.</param>
+    public HypercallHandler(GuestMemory ram, GuestAccessMap access, Stream console, GuestDevices devices, DevicePoller poller, HypercallTracer? tracer)
     {
         _ram = ram;
         _access = access;
         _console = console;
-        _stop = stop;
+        _devices = devices;
+        _poller = poller;
         _tracer = tracer;
     }
 
@@ -51,7 +54,10 @@ internal sealed class HypercallHandler
             HvtAbi.Puts => Puts(args, ref trace),
             HvtAbi.Poll => Poll(args, ref trace),
             HvtAbi.Halt => Halt(args, ref trace),
-            _ => NoDevice(n, args, ref trace),
+            HvtAbi.BlockWrite => BlockWrite(args, ref trace),
+            HvtAbi.BlockRead => BlockRead(args, ref trace),
+            HvtAbi.NetWrite => NetWrite(args, ref trace),
+            _ => NetRead(args, ref trace),
         };
         _tracer?.Record(in trace, started);
         return outcome;
@@ -91,11 +97,13 @@ internal sealed class HypercallHandler
     {
         ulong timeout = BinaryPrimitives.ReadUInt64LittleEndian(args);
         trace.A0 = timeout;
-        // No devices yet: nothing can become ready, so POLL is a sleep that a stop request cuts short.
-        _stop.Sleep(timeout);
-        BinaryPrimitives.WriteUInt64LittleEndian(args[8..], 0); // ready_set
-        BinaryPrimitives.WriteInt32LittleEndian(args[16..], 0);  // ret: 0 = timed out, nothing ready
-        trace.Result = 0;
+        // Sleeps until a network device has input or the timeout passes; a stop request (signal,
+        // --timeout) wakes it early and the run loop then ends the guest.
+        var result = _poller.Poll(timeout);
+        BinaryPrimitives.WriteUInt64LittleEndian(args[8..], result.ReadySet);
+        BinaryPrimitives.WriteInt32LittleEndian(args[16..], result.ReadyCount);
+        trace.A1 = result.ReadySet;
+        trace.Result = result.ReadyCount;
         return null;
     }
 
@@ -124,20 +132,85 @@ internal sealed class HypercallHandler
         return System.Text.Encoding.UTF8.GetString(text);
     }
 
-    private RunOutcome? NoDevice(int n, Span<byte> args, ref TraceRecord trace)
+    // Block and network calls: a handle that is not such a device gets SOLO5_R_EINVAL, as from
+    // solo5-hvt; a buffer the guest could not itself access ends the guest with a report.
+
+    private RunOutcome? BlockWrite(Span<byte> args, ref TraceRecord trace)
     {
-        // No block or network devices exist yet, so every handle is invalid: the guest gets
-        // SOLO5_R_EINVAL, as solo5-hvt answers a handle it does not know.
         ulong handle = BinaryPrimitives.ReadUInt64LittleEndian(args);
-        trace.A0 = handle;
-        int retOffset = n is HvtAbi.BlockWrite or HvtAbi.BlockRead ? 32 : 24;
-        BinaryPrimitives.WriteInt32LittleEndian(args[retOffset..], HvtAbi.ResultInvalid);
-        trace.Result = HvtAbi.ResultInvalid;
-        if (!_warnedNoDevices)
+        ulong offset = BinaryPrimitives.ReadUInt64LittleEndian(args[8..]);
+        ulong data = BinaryPrimitives.ReadUInt64LittleEndian(args[16..]);
+        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(args[24..]);
+        (trace.A0, trace.A1, trace.A2, trace.A3) = (handle, offset, data, length);
+        var result = DeviceResult.InvalidArgument;
+        if (_devices.Block(handle) is BlockDevice device)
         {
-            _warnedNoDevices = true;
-            Serilog.Log.Warning("guest called {Hypercall} with handle {Handle}, but it has no such device: answered SOLO5_R_EINVAL", HvtAbi.Name(n), handle);
+            if (_access.CheckRead(data, length) is string error) throw Bad(HvtAbi.BlockWrite, "data/len", error);
+            result = length > int.MaxValue ? DeviceResult.InvalidArgument : device.Write(offset, _ram.GetSpan(data, length));
         }
+        BinaryPrimitives.WriteInt32LittleEndian(args[32..], (int)result);
+        trace.Result = (int)result;
+        return null;
+    }
+
+    private RunOutcome? BlockRead(Span<byte> args, ref TraceRecord trace)
+    {
+        ulong handle = BinaryPrimitives.ReadUInt64LittleEndian(args);
+        ulong offset = BinaryPrimitives.ReadUInt64LittleEndian(args[8..]);
+        ulong data = BinaryPrimitives.ReadUInt64LittleEndian(args[16..]);
+        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(args[24..]);
+        (trace.A0, trace.A1, trace.A2, trace.A3) = (handle, offset, data, length);
+        var result = DeviceResult.InvalidArgument;
+        if (_devices.Block(handle) is BlockDevice device)
+        {
+            if (_access.CheckWrite(data, length) is string error) throw Bad(HvtAbi.BlockRead, "data/len", error);
+            result = length > int.MaxValue ? DeviceResult.InvalidArgument : device.Read(offset, _ram.GetSpan(data, length));
+        }
+        BinaryPrimitives.WriteInt32LittleEndian(args[32..], (int)result);
+        trace.Result = (int)result;
+        return null;
+    }
+
+    private RunOutcome? NetWrite(Span<byte> args, ref TraceRecord trace)
+    {
+        ulong handle = BinaryPrimitives.ReadUInt64LittleEndian(args);
+        ulong data = BinaryPrimitives.ReadUInt64LittleEndian(args[8..]);
+        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(args[16..]);
+        (trace.A0, trace.A2, trace.A3) = (handle, data, length);
+        var result = DeviceResult.InvalidArgument;
+        if (_devices.Network(handle) is TapDevice tap)
+        {
+            if (_access.CheckRead(data, length) is string error) throw Bad(HvtAbi.NetWrite, "data/len", error);
+            result = length > (ulong)tap.MaxFrameSize ? DeviceResult.InvalidArgument : tap.Write(_ram.GetSpan(data, length));
+        }
+        BinaryPrimitives.WriteInt32LittleEndian(args[24..], (int)result);
+        trace.Result = (int)result;
+        return null;
+    }
+
+    private RunOutcome? NetRead(Span<byte> args, ref TraceRecord trace)
+    {
+        ulong handle = BinaryPrimitives.ReadUInt64LittleEndian(args);
+        ulong data = BinaryPrimitives.ReadUInt64LittleEndian(args[8..]);
+        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(args[16..]);
+        (trace.A0, trace.A2, trace.A3) = (handle, data, length);
+        var result = DeviceResult.InvalidArgument;
+        if (_devices.Network(handle) is TapDevice tap)
+        {
+            if (_access.CheckWrite(data, length) is string error) throw Bad(HvtAbi.NetRead, "data/len", error);
+            // The device wants room for the largest frame; a smaller buffer is the guest's error.
+            if (length <= int.MaxValue)
+            {
+                result = tap.Read(_ram.GetSpan(data, length), out int received);
+                if (result == DeviceResult.Ok)
+                {
+                    BinaryPrimitives.WriteUInt64LittleEndian(args[16..], (ulong)received);
+                    trace.A1 = (ulong)received;
+                }
+            }
+        }
+        BinaryPrimitives.WriteInt32LittleEndian(args[24..], (int)result);
+        trace.Result = (int)result;
         return null;
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Serilog;
 using Tender.Boot;
+using Tender.Devices;
 using Tender.Diagnostics;
 using Tender.Hypercalls;
 using Tender.Kvm;
@@ -23,8 +24,14 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         var elf = ElfImage.Load(options.KernelPath);
         var mode = BootModes.For(elf.Kind);
         var manifest = ManifestSource.Resolve(options.ManifestPath, elf);
-        AttachDevices(manifest, options.Devices);
+        foreach (var pci in manifest.PciDevices)
+            throw new TenderException($"manifest declares PCI device '{pci.Name}', but PCI devices are not supported by tender run yet");
+        using var devices = AttachDevices(manifest, options.Devices);
         byte[] manifestBinary = Solo5Mft.Encode(manifest);
+        devices.FillManifest(manifestBinary);
+        using var poller = new DevicePoller();
+        devices.AddTo(poller);
+        stop.OnStop(poller.Wake);
 
         if (options.MemoryMiB == 0 || options.MemoryMiB > (1UL << 44) >> 20)
             throw new TenderException($"--mem={options.MemoryMiB}: must be a positive number of MiB");
@@ -72,7 +79,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
 
         using var tracer = options.Trace ? new HypercallTracer(options.TracePath, options.TraceFormat, bootTimestamp) : null;
         using var console = Console.OpenStandardOutput();
-        var hypercalls = new HypercallHandler(ram, setup.GuestAccess, console, stop, tracer);
+        var hypercalls = new HypercallHandler(ram, setup.GuestAccess, console, devices, poller, tracer);
         stop.Attach(vcpu);
         return Loop(vm, vcpu, hypercalls, setup.FaultReporter);
     }
@@ -89,16 +96,17 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         }
     }
 
-    private static void AttachDevices(AppManifest manifest, IReadOnlyList<DeviceFlag> devices)
+    /// <summary>Opens the --block/--net devices and matches them with the manifest (solo5-hvt's rules).</summary>
+    private static GuestDevices AttachDevices(AppManifest manifest, IReadOnlyList<DeviceOption> options)
     {
-        // Devices come with a later issue; until then any request for one is refused clearly.
-        foreach (var flag in devices)
+        try
         {
-            string kind = flag.Option.StartsWith("net", StringComparison.Ordinal) ? "network" : "block";
-            throw new TenderException($"{flag}: {kind} devices are not supported yet");
+            return GuestDevices.Attach(manifest, options);
         }
-        foreach (var device in manifest.Devices)
-            throw new TenderException($"manifest declares device '{device.Name}' ({device.TypeName}), but devices are not supported yet");
+        catch (DeviceException e)
+        {
+            throw new TenderException(e.Message);
+        }
     }
 
     private RunOutcome Loop(Vm vm, Vcpu vcpu, HypercallHandler hypercalls, IFaultReporter? faults)

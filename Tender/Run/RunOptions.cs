@@ -16,14 +16,9 @@ internal sealed record RunOptions
     public TraceFormat TraceFormat { get; init; } = TraceFormat.Text;
     public TimeSpan? Timeout { get; init; }
     public string? TimeoutText { get; init; }
-    public IReadOnlyList<DeviceFlag> Devices { get; init; } = [];
+    public IReadOnlyList<Devices.DeviceOption> Devices { get; init; } = [];
 
     /// <summary>solo5-hvt's default.</summary>
     public const ulong DefaultMemoryMiB = 512;
 }
 
-/// <summary>A solo5-hvt device flag as given: --net:NAME=IF, --block:NAME=PATH, …</summary>
-internal sealed record DeviceFlag(string Option, string Name, string Value)
-{
-    public override string ToString() => $"--{Option}:{Name}={Value}";
-}

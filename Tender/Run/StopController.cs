@@ -15,6 +15,7 @@ internal sealed class StopController : IDisposable
     private Vcpu? _vcpu;
     private RunOutcome? _outcome;
     private Timer? _timer;
+    private Action? _wakeSleepers;
 
     /// <summary>Why the run was stopped, or null while it was not.</summary>
     public RunOutcome? Outcome => Volatile.Read(ref _outcome);
@@ -39,6 +40,13 @@ internal sealed class StopController : IDisposable
             null, timeout, Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>Also called on a stop request: ends a POLL sleep in the device poller.</summary>
+    public void OnStop(Action wake)
+    {
+        Volatile.Write(ref _wakeSleepers, wake);
+        if (Outcome is not null) wake();
+    }
+
     /// <summary>The vCPU to kick once it exists (a request made before is applied at once).</summary>
     public void Attach(Vcpu vcpu)
     {
@@ -50,6 +58,7 @@ internal sealed class StopController : IDisposable
     {
         if (Interlocked.CompareExchange(ref _outcome, outcome, null) is not null) return;
         _stopped.Set();
+        Volatile.Read(ref _wakeSleepers)?.Invoke();
         Volatile.Read(ref _vcpu)?.Kick();
     }
 

@@ -55,8 +55,8 @@ public class CliTests
     [InlineData("--timeout=soon", "--timeout: 'soon' is not a duration")]
     [InlineData("--trace-format=xml", "--trace-format=xml: expected text or json")]
     [InlineData("--log-level=loud", "--log-level=loud")]
-    [InlineData("--net:service=tap0", "--net:service=tap0: network devices are not supported yet")]
-    [InlineData("--block:disk=/tmp/disk.img", "--block:disk=/tmp/disk.img: block devices are not supported yet")]
+    [InlineData("--net:service=tap0", "--net:service=tap0: the manifest declares no device 'service'")]
+    [InlineData("--block:disk=/tmp/disk.img", "--block:disk=/tmp/disk.img: the manifest declares no device 'disk'")]
     [InlineData("--net:service", "expected --net:NAME=IFACE")]
     public void Bad_or_unsupported_flags(string flag, string expected)
     {
@@ -68,7 +68,7 @@ public class CliTests
     {
         var r = TenderProcess.Run("run", "--help");
         Assert.True(r.ExitCode == 0, r.ToString());
-        foreach (var option in new[] { "--manifest", "--mem", "--trace", "--trace-format", "--timeout", "--quiet", "--log-level", "--net:NAME=IFACE", "--block:NAME=PATH", "125" })
+        foreach (var option in new[] { "--manifest", "--mem", "--trace", "--trace-format", "--timeout", "--quiet", "--log-level", "--net:NAME=TAP", "--block:NAME=PATH", "--block-sector-size:NAME=BYTES", "125" })
             Assert.Contains(option, r.Stdout);
     }
 

@@ -1,12 +1,16 @@
-# POLL with a 300 ms timeout between two WALLTIMEs; prints the elapsed nanoseconds and POLL's
-# ret and ready_set in hex, halts 0.
+# POLL with a timeout (--defsym NS=…, default 300 ms) between two WALLTIMEs; prints the elapsed
+# nanoseconds and POLL's ready_set and ret in hex, halts 0.
+    .ifndef NS
+    .set NS, 300000000
+    .endif
     .include "lib.inc"
     TENDER_NOTE
     .globl _start
 _start:
     call lib_walltime
     movq %rax, %r12
-    movq $300000000, poll_args(%rip)
+    movabsq $NS, %rax
+    movq %rax, poll_args(%rip)
     movq $0xdead, poll_args+8(%rip)     # ready_set: must come back 0
     movl $0xbeef, poll_args+16(%rip)    # ret: must come back 0
     HYPERCALL HC_POLL, poll_args
