@@ -17,6 +17,7 @@ namespace Internal.Runtime
         private const uint HasComponentSizeFlag = 0x80000000;
         private const uint HasDispatchMapFlag = 0x00040000;
         private const uint HasFinalizerFlag = 0x00100000;
+        private const uint HasPointersFlag = 0x00200000;
         private const uint HasSealedVTableEntriesFlag = 0x00400000;
         private const uint IsGenericFlag = 0x02000000;
         private const uint KindMask = 0x00030000;
@@ -44,6 +45,7 @@ namespace Internal.Runtime
         internal bool IsValueType => ElementType < ElementTypeClass;
         internal bool IsNullable => ElementType == ElementTypeNullable;
         internal bool HasDispatchMap => (_uFlags & HasDispatchMapFlag) != 0;
+        internal bool HasGCPointers => (_uFlags & HasPointersFlag) != 0;
 
         // For a class: its base class (null for System.Object). For an array: System.Array is the base
         // and the related type is the element type.

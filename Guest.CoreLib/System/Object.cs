@@ -36,10 +36,27 @@ namespace System
 
     public abstract class ValueType
     {
-        // Without reflection a value type cannot compare its fields generically; types that need value
-        // equality override Equals (all primitives do).
-        public override bool Equals(object? obj) => ReferenceEquals(this, obj);
-        public override int GetHashCode() => 0;
+        // Without reflection a boxed struct is compared by its bytes when it holds no references (what
+        // .NET itself does for such types); a struct with reference fields must override Equals.
+        public override unsafe bool Equals(object? obj)
+        {
+            if (obj is null || obj.GetMethodTable() != GetMethodTable()) return false;
+            MethodTable* mt = GetMethodTable();
+            if (mt->HasGCPointers)
+                Internal.Runtime.FailFast.Abort("ValueType.Equals on a struct with reference fields needs reflection: override Equals.");
+            nuint size = mt->BaseSize - (nuint)(2 * sizeof(IntPtr));
+            return SpanHelpers.SequenceEqual(ref Unsafe.As<RawObject>(this).Data, ref Unsafe.As<RawObject>(obj).Data, size);
+        }
+
+        public override unsafe int GetHashCode()
+        {
+            MethodTable* mt = GetMethodTable();
+            nuint size = mt->BaseSize - (nuint)(2 * sizeof(IntPtr));
+            ref byte data = ref Unsafe.As<RawObject>(this).Data;
+            uint h = 2166136261;
+            for (nuint i = 0; i < size; i++) h = (h ^ Unsafe.Add(ref data, i)) * 16777619;
+            return (int)h;
+        }
     }
 
     public abstract class Enum : ValueType

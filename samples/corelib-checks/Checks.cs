@@ -409,6 +409,18 @@ static class Checks
 
     private enum DayKind { Weekday, Weekend }
 
+    private struct Point { public int X, Y; }
+
+    public static string? StructEquality()
+    {
+        object a = new Point { X = 1, Y = 2 }, b = new Point { X = 1, Y = 2 }, c = new Point { X = 2, Y = 1 };
+        if (!a.Equals(b) || a.Equals(c) || a.Equals(null) || a.Equals(5)) return "equals";
+        if (a.GetHashCode() != b.GetHashCode()) return "hash";
+        Point p = new Point { X = 7, Y = 8 };
+        if (!p.Equals(new Point { X = 7, Y = 8 })) return "unboxed receiver";
+        return null;
+    }
+
     public static string? Interpolation()
     {
         int n = 3;

@@ -36,6 +36,7 @@ static class Program
         Run("math-bitops", Checks.MathBits());
         Run("allocation", Checks.Allocation());
         Run("boxing", Checks.Boxing());
+        Run("struct-equality", Checks.StructEquality());
         Run("interpolation", Checks.Interpolation());
         Run("clock", Checks.ClockCheck());
         Run("yield-deadline", BindingChecks.Yield());

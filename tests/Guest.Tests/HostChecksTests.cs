@@ -12,7 +12,7 @@ public class HostChecksTests
         "Strings", "StringFormat", "Spans", "SpanBounds", "Arrays", "GenericsOverStructs", "GenericsOverClasses",
         "InterfaceDispatch", "VirtualCalls", "Casts", "StaticConstructors", "StaticReadonly", "ThreadStatics", "Delegates", "CheckedOverflow",
         "InterlockedVolatile", "BinaryPrimitivesCheck", "MemoryMarshalCheck", "UnsafeCheck", "MathBits", "Allocation",
-        "Boxing", "Interpolation",
+        "Boxing", "StructEquality", "Interpolation",
     ];
 
     [Theory]
