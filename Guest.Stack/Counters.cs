@@ -21,7 +21,7 @@ public enum Counter
     TcpChallengeAckRateLimited, TcpOutOfWindow, TcpPawsRejected, TcpOutOfOrderQueued, TcpOutOfOrderDropped,
     TcpRetransmitTimeouts, TcpFastRetransmits, TcpTailLossProbes, TcpDuplicateAcks, TcpAckOfUnsentData, TcpOldAckDropped,
     TcpSynCookiesSent, TcpSynCookiesAccepted, TcpSynCookiesRejected, TcpAcceptQueueFull,
-    TcpConnectionTableFull, TcpZeroWindowProbes, TcpTimeWaitReused, TcpConnectTimeouts, TcpSegmentsSent,
+    TcpConnectionTableFull, TcpZeroWindowProbes, TcpKeepAlivesSent, TcpKeepAliveTimeouts, TcpTimeWaitReused, TcpConnectTimeouts, TcpSegmentsSent,
     TcpSegmentsReceived,
     // resources
     NoBuffers, TxQueueFull, TxDeviceBusy,

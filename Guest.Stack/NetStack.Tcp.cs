@@ -97,6 +97,7 @@ public sealed partial class NetStack<TNic>
         c.Rto = _cfg.TcpInitialRto;
         c.SndMss = 536;
         c.TsOffset = _rng.NextUInt();
+        c.LastHeard = _now;
     }
 
     /// <summary>Initial window per RFC 5681 3.1 (IW by SMSS).</summary>
@@ -289,6 +290,7 @@ public sealed partial class NetStack<TNic>
             c.RttTiming = false;
             c.SndUna = h.Ack;
             c.State = TcpState.Established;
+            c.LastHeard = _now;
             c.RtoDeadline = 0; c.Retries = 0;
             // RFC 6298 (5.7): after a lost SYN, data starts with an RTO of 3 s, not the backed-off one.
             if (!c.HaveRtt) c.Rto = synRetransmitted ? Math.Max(3_000_000_000UL, _cfg.TcpInitialRto) : _cfg.TcpInitialRto;
@@ -355,6 +357,9 @@ public sealed partial class NetStack<TNic>
                 return;
             }
         }
+
+        c.LastHeard = _now;
+        c.KeepAlivesSent = 0;
 
         // 2. RST (RFC 5961 3.2): exact match resets, anything else in the window gets a challenge ACK.
         if (rst)

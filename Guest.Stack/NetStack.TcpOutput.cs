@@ -224,6 +224,8 @@ public sealed partial class NetStack<TNic>
             if (c.TlpDeadline != 0 && c.TlpDeadline <= _now) OnTailLossProbe(c);
             if (c.RtoDeadline != 0 && c.RtoDeadline <= _now) { OnRetransmitTimeout(c); if (!c.InUse) continue; }
             if (c.PersistDeadline != 0 && c.PersistDeadline <= _now) OnPersist(c);
+            ulong ka = KeepAliveDeadline(c);
+            if (ka != 0 && ka <= _now) { OnKeepAlive(c); if (!c.InUse) continue; }
             if (c.DelAckDeadline != 0 && c.DelAckDeadline <= _now)
             {
                 c.DelAckDeadline = 0; c.AckNow = true; c.NeedOutput = true;
@@ -269,6 +271,28 @@ public sealed partial class NetStack<TNic>
         c.NeedOutput = true;
     }
 
+    /// <summary>When the next keep-alive probe is due, or 0: only idle synchronized connections with nothing in flight.</summary>
+    private ulong KeepAliveDeadline(TcpConnection c)
+    {
+        if (_cfg.TcpKeepAliveIdle == 0 || (c.State != TcpState.Established && c.State != TcpState.CloseWait)) return 0;
+        if (c.SndUna != c.SndMax || c.RtoDeadline != 0 || c.PersistDeadline != 0) return 0;
+        return c.LastHeard + _cfg.TcpKeepAliveIdle + (ulong)c.KeepAlivesSent * _cfg.TcpKeepAliveInterval;
+    }
+
+    private void OnKeepAlive(TcpConnection c)
+    {
+        if (c.KeepAlivesSent >= _cfg.TcpKeepAliveProbes)
+        {
+            Counters.Add(Counter.TcpKeepAliveTimeouts);
+            NetworkClose(c, NetError.TimedOut);   // the peer is gone: nothing to send a reset to
+            return;
+        }
+        // An old sequence number with no data: a live peer must answer with an ACK (RFC 9293 3.8.4).
+        EmitSegment(c, c.SndUna - 1, 0, TcpFlags.Ack);
+        c.KeepAlivesSent++;
+        Counters.Add(Counter.TcpKeepAlivesSent);
+    }
+
     private void OnPersist(TcpConnection c)
     {
         c.PersistDeadline = 0;
@@ -294,6 +318,8 @@ public sealed partial class NetStack<TNic>
             if (c.PersistDeadline != 0 && c.PersistDeadline < d) d = c.PersistDeadline;
             if (c.DelAckDeadline != 0 && c.DelAckDeadline < d) d = c.DelAckDeadline;
             if (c.TimeWaitDeadline != 0 && c.TimeWaitDeadline < d) d = c.TimeWaitDeadline;
+            ulong ka = KeepAliveDeadline(c);
+            if (ka != 0 && ka < d) d = ka;
         }
     }
 }

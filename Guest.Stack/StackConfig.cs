@@ -40,6 +40,11 @@ public sealed class StackConfig
     public ulong TcpDelayedAck = 40_000_000;
     public ulong TcpTimeWait = 60_000_000_000;         // 2·MSL with MSL = 30 s
     public int TcpChallengeAcksPerSecond = 100;        // RFC 5961 section 7
+    // Keep-alive (RFC 9293 3.8.4): off by default (0). With a fixed connection table a server
+    // may want it on, so peers that vanish without FIN or RST do not hold slots for ever.
+    public ulong TcpKeepAliveIdle = 0;
+    public ulong TcpKeepAliveInterval = 75_000_000_000;
+    public int TcpKeepAliveProbes = 9;
     public int MaxUdpSockets = 16;
     public int UdpQueuePerSocket = 32;
     public int ArpCacheSize = 32;

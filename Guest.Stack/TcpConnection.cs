@@ -40,6 +40,8 @@ internal sealed class TcpConnection
     public ulong RtoDeadline, DelAckDeadline, PersistDeadline, TimeWaitDeadline, TlpDeadline;
     public bool TlpOutstanding;     // a tail loss probe was sent and no ACK has advanced SND.UNA since
     public int Retries, PersistBackoff;
+    public ulong LastHeard;         // time of the last acceptable segment (keep-alive)
+    public int KeepAlivesSent;
 
     // RTT estimation (RFC 6298), all in ns
     public ulong Srtt, RttVar, Rto;
@@ -77,7 +79,7 @@ internal sealed class TcpConnection
         TsRecent = TsOffset = LastAckSent = 0; FinQueued = FinSent = false;
         Irs = RcvNxt = RcvAdvEdge = 0; HasOooFin = false; OooFinSeq = 0;
         SendBuf.Reset(); RecvBuf.Reset(); Ooo.Clear();
-        RtoDeadline = DelAckDeadline = PersistDeadline = TimeWaitDeadline = TlpDeadline = 0; TlpOutstanding = false; Retries = PersistBackoff = 0;
+        RtoDeadline = DelAckDeadline = PersistDeadline = TimeWaitDeadline = TlpDeadline = 0; TlpOutstanding = false; Retries = PersistBackoff = 0; LastHeard = 0; KeepAlivesSent = 0;
         Srtt = RttVar = Rto = 0; HaveRtt = RttTiming = false; RttSeq = 0; RttStart = 0;
         Cwnd = Ssthresh = Recover = BytesAckedCa = 0; DupAcks = 0; InRecovery = false;
         AckNow = NeedOutput = false; SegsSinceAck = 0; DupAcksToSend = 0;

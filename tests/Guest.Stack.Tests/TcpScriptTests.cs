@@ -439,6 +439,27 @@ public class TcpScriptTests
     }
 
     [Fact]
+    public void Keep_alives_probe_an_idle_peer_and_give_up_when_it_is_gone()
+    {
+        var h = new StackHarness(c => { c.TcpKeepAliveIdle = 10_000 * Ms; c.TcpKeepAliveInterval = 1_000 * Ms; c.TcpKeepAliveProbes = 2; }).Started();
+        var p = new TcpPeer(h);
+        var c = p.OpenPassive(out _);
+        Assert.Equal(h.Now + 10_000 * Ms, h.Stack.NextDeadline);
+        var ka = Assert.Single(p.Poll(10_000 * Ms));
+        Assert.Equal(Ack, ka.Flags); Assert.Empty(ka.Data);
+        Assert.Equal(p.StackIsn, ka.Seq);                         // SND.UNA − 1: the peer must answer
+        p.Send(Ack, p.Seq, p.StackIsn + 1);                        // alive: the idle clock restarts
+        Assert.Empty(p.Poll(1 * Ms));
+        Assert.Empty(p.Poll(9_999 * Ms));
+        Assert.Single(p.Poll(1 * Ms));                            // idle again: probe 1
+        Assert.Single(p.Poll(1_000 * Ms));                        // probe 2
+        Assert.Empty(p.Poll(1_000 * Ms));                         // no answer: the connection is dead
+        Assert.Equal(TcpState.Closed, h.Stack.GetState(c));
+        Assert.Equal(NetError.TimedOut, h.Stack.Read(c, new byte[1]));
+        Assert.Equal(1UL, h.Counters[Counter.TcpKeepAliveTimeouts]);
+    }
+
+    [Fact]
     public void Simultaneous_open_passes_through_syn_received()
     {
         var h = new StackHarness().Started();
