@@ -206,6 +206,13 @@ namespace Internal.Runtime
             return name;
         }
 
+        // The name object.ToString() gives: the .NET name of a core-library type, else the symbol name.
+        internal static string Name(object o)
+        {
+            MethodTable* mt = o.GetMethodTable();
+            return KnownName(mt) ?? SymbolName(mt) ?? "(type at " + ((ulong)mt).ToString("x") + ")";
+        }
+
         private static string? SymbolName(MethodTable* mt)
         {
             TableEntry* end;

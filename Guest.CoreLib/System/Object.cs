@@ -29,7 +29,7 @@ namespace System
 
         public virtual int GetHashCode() => RuntimeHelpers.GetHashCode(this);
 
-        public virtual string? ToString() => Internal.Runtime.TypeNames.Describe(this);
+        public virtual string? ToString() => Internal.Runtime.TypeNames.Name(this);
 
         internal unsafe MethodTable* GetMethodTable() => m_pMethodTable;
     }
