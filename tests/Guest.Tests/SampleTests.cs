@@ -25,6 +25,16 @@ public class HelloTests
     }
 
     [KvmFact]
+    public void Long_and_non_ascii_arguments_come_back_intact()
+    {
+        // Longer than GuestConsole's 1 KiB encoding buffer, with 2-, 3- and 4-byte UTF-8 sequences.
+        string longArg = string.Concat(Enumerable.Repeat("ab€ü😀", 400));
+        ProcessResult r = Tender.Run(GuestBuilds.Elf("hello"), [longArg, "ω"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("hello\n" + longArg + "\nω\n", r.Stdout);
+    }
+
+    [KvmFact]
     public void No_arguments_prints_only_hello()
     {
         ProcessResult r = Tender.Run(GuestBuilds.Elf("hello"), []);
