@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tender.Host.Interop;
 using Tender.Kvm.Interop;
 
 namespace Tender.Kvm;

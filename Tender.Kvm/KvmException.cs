@@ -1,3 +1,4 @@
+using Tender.Host.Interop;
 using Tender.Kvm.Interop;
 
 namespace Tender.Kvm;

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
+using Tender.Host.Interop;
+
 namespace Tender.Kvm.Interop;
 
 /// <summary>
