@@ -90,7 +90,7 @@ namespace Tender
                     Console.Error.WriteLine("tender: guest aborted");
                     break;
                 default:
-                    Log.Debug("{Description}", outcome.Description);
+                    Log.Information("{Description}", outcome.Description);
                     break;
             }
             return outcome.ExitCode;

@@ -70,11 +70,12 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         vcpu.SetRegisters(setup.Registers);
         if (setup.Fpu is KvmFpu fpu) vcpu.SetFpu(fpu);
 
+        Log.Information("booting {Kernel} in {Mode} mode: {Memory} MiB, entry 0x{Entry:x}, TSC {Tsc} MHz, command line \"{CommandLine}\"",
+            options.KernelPath, mode.Name, memorySize >> 20, elf.Entry, tscHz / 1_000_000, commandLine);
         if (Log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
         {
-            Log.Debug("booting {Kernel} in {Mode} mode: {Memory} MiB, entry 0x{Entry:x}, TSC {Tsc} MHz, command line \"{CommandLine}\"",
-                options.KernelPath, mode.Name, memorySize >> 20, elf.Entry, tscHz / 1_000_000, commandLine);
             foreach (var line in setup.LayoutDescription) Log.Debug("{Line}", line);
+            foreach (var (handle, name, device) in devices.All(manifest)) Log.Debug("device handle {Handle}: {Name} = {Device}", handle, name, device);
         }
 
         using var tracer = options.Trace ? new HypercallTracer(options.TracePath, options.TraceFormat, bootTimestamp) : null;
