@@ -78,13 +78,22 @@ namespace Internal.Runtime
     internal static unsafe class FailFast
     {
         private const int Capacity = 2048;
+
+        // In the image's bss, not the heap: the report must work when the heap is exhausted.
+        private struct MessageBuffer
+        {
+            internal fixed byte Bytes[Capacity];
+        }
+
+        private static MessageBuffer s_message;
         private static byte* s_buffer;
         private static int s_length;
         private static bool s_inProgress;
 
         private static void Reset()
         {
-            if (s_buffer == null) s_buffer = (byte*)Heap.Reserve(Capacity);
+            // Statics never move (no GC), so the address stays valid after the fixed block.
+            if (s_buffer == null) fixed (byte* p = s_message.Bytes) s_buffer = p;
             s_length = 0;
         }
 

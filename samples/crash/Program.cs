@@ -16,7 +16,8 @@ using GuestBindings;
 //     cast       invalid cast (InvalidCastException)
 //     custom     the program's own exception type (named from the build's type-name table)
 //   allocation failure is reported by the allocator, exit 255
-//     oom        allocate until the heap is exhausted ("Out of memory: ...")
+//     oom        allocate 16 MiB blocks until the heap is exhausted ("Out of memory: ...")
+//     oom-small  allocate small objects until the very last bytes of the heap are used
 //   abort      GuestBindings' Unikernel.Abort(message), exit 255
 static class Program
 {
@@ -58,11 +59,13 @@ static class Program
                 throw new SampleFailure("a failure of the sample's own kind");
             case "oom":
                 return Exhaust();
+            case "oom-small":
+                return ExhaustSmall();
             case "abort":
                 Unikernel.Abort("crash: abort requested");
                 return 0;
             default:
-                GuestConsole.WriteLine("usage: crash null|stack|divide|write-code|exec-heap|index|throw|overflow|cast|custom|oom|abort");
+                GuestConsole.WriteLine("usage: crash null|stack|divide|write-code|exec-heap|index|throw|overflow|cast|custom|oom|oom-small|abort");
                 return 2;
         }
     }
@@ -102,6 +105,12 @@ static class Program
     // args.Length + 3: 4 with one argument, so `small[4]` is out of range and MaxValue + 4 overflows.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int Index(string[] args) => args.Length + 3;
+
+    private static int ExhaustSmall()
+    {
+        Node? list = null;
+        for (int i = 0; ; i++) list = new Node { Value = i, Next = list };
+    }
 
     private static int Exhaust()
     {

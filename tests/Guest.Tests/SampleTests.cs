@@ -152,10 +152,12 @@ public class CrashTests
         Assert.Contains(message, r.Stdout + r.Stderr);
     }
 
-    [KvmFact]
-    public void Allocation_failure_reports_out_of_memory_and_exits_255()
+    [KvmTheory]
+    [InlineData("oom")]
+    [InlineData("oom-small")]
+    public void Allocation_failure_reports_out_of_memory_and_exits_255(string variant)
     {
-        ProcessResult r = Tender.Run(GuestBuilds.Elf("crash"), ["oom"], ["--mem", "64"], timeoutSeconds: 120);
+        ProcessResult r = Tender.Run(GuestBuilds.Elf("crash"), [variant], ["--mem", "64"], timeoutSeconds: 120);
         Assert.True(r.ExitCode == 255, r.ToString());
         Assert.Matches(@"Out of memory: allocation of \d+ bytes failed \(heap \d+ used, \d+ free\)", r.Stdout + r.Stderr);
     }
