@@ -29,6 +29,12 @@ namespace Tender
             {
                 return Fail($"KVM: {e.Message}");
             }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A bug in the tender, not a user error: one line, the details at debug level.
+                Log.Debug(e, "internal error");
+                return Fail($"internal error: {e.GetType().Name}: {e.Message} (run with --log-level=debug for details)");
+            }
             finally
             {
                 Log.CloseAndFlush();

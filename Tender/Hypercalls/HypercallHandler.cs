@@ -23,6 +23,7 @@ internal sealed class HypercallHandler
     private readonly GuestDevices _devices;
     private readonly DevicePoller _poller;
     private readonly HypercallTracer? _tracer;
+    private bool _consoleGone;
 
     /// <param name="poller">POLL's wait set: the devices' descriptors; a stop request wakes it.</param>
     public HypercallHandler(GuestMemory ram, GuestAccessMap access, Stream console, GuestDevices devices, DevicePoller poller, HypercallTracer? tracer)
@@ -89,7 +90,18 @@ internal sealed class HypercallHandler
         trace.A1 = length;
         string? error = _access.CheckRead(data, length);
         if (error is not null) throw Bad(HvtAbi.Puts, "data/len", error);
-        if (length != 0) _console.Write(_ram.GetSpan(data, length));
+        if (length == 0 || _consoleGone) return null;
+        try
+        {
+            _console.Write(_ram.GetSpan(data, length));
+        }
+        catch (IOException e)
+        {
+            // The reader of stdout went away (a closed pipe): the guest keeps running, as under
+            // solo5-hvt, and its further output is dropped.
+            _consoleGone = true;
+            Serilog.Log.Warning("guest output dropped from now on: stdout: {Error}", e.Message);
+        }
         return null;
     }
 
