@@ -35,6 +35,10 @@ namespace Internal.Runtime
         [SuppressGCTransition]
         internal static extern ulong StackSize();
 
+        [DllImport("*", EntryPoint = "tender_rdtsc")]
+        [SuppressGCTransition]
+        internal static extern ulong Tsc();
+
         [DllImport("*", EntryPoint = "tender_mfence")]
         [SuppressGCTransition]
         internal static extern void MemoryFence();

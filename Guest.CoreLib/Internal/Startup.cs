@@ -58,6 +58,7 @@ namespace Internal.Runtime
         {
             if (s_done) return;
             s_done = true;
+            Environment.MarkBoot();
             void** end;
             for (void** h = ModuleHeaders(&end); h < end; h++)
             {

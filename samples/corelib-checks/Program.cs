@@ -13,6 +13,11 @@ static class Program
 
     static int Main(string[] args)
     {
+        if (args.Length == 1 && args[0] == "--environment-exit")
+        {
+            Console.WriteLine("exiting through Environment.Exit(7)");
+            Environment.Exit(7);
+        }
         Run("strings", Checks.Strings());
         Run("string-format", Checks.StringFormat());
         Run("spans", Checks.Spans());
@@ -42,8 +47,26 @@ static class Program
         Run("yield-deadline", BindingChecks.Yield());
         Run("no-devices", BindingChecks.NoDevices());
         Run("arguments-environment", BindingChecks.Environment());
+        Run("console-environment", ConsoleCheck());
         GuestConsole.WriteLine(s_failures == 0 ? "ALL PASSED" : "FAILURES: " + s_failures.ToString());
         return s_failures == 0 ? 0 : 1;
+    }
+
+    // System.Console and System.Environment (the .NET API, backed by the tender).
+    private static string? ConsoleCheck()
+    {
+        Console.Write("console: ");
+        Console.Write(42);
+        Console.Write(' ');
+        Console.Write(true);
+        Console.WriteLine(" end");
+        long t0 = Environment.TickCount64;
+        ulong until = Clock.MonotonicNanoseconds + 30_000_000;
+        while (Clock.MonotonicNanoseconds < until) { }
+        long t1 = Environment.TickCount64;
+        if (t1 - t0 < 20 || t1 - t0 > 10_000) return "TickCount64 advanced " + (t1 - t0).ToString() + " ms over a 30 ms spin";
+        if (Environment.ProcessorCount != 1 || !Environment.Is64BitProcess) return "environment";
+        return null;
     }
 
     private static void Run(string name, string? failure)

@@ -60,7 +60,7 @@ public class CoreLibChecksTests
         "generics-class", "interface-dispatch", "interface-dispatch-megamorphic", "virtual-calls", "casts",
         "static-constructors", "static-readonly", "thread-statics", "delegates", "checked-overflow-throws", "interlocked-volatile",
         "binary-primitives", "memory-marshal", "unsafe", "math-bitops", "allocation", "boxing", "struct-equality", "interpolation", "clock",
-        "yield-deadline", "no-devices", "arguments-environment",
+        "yield-deadline", "no-devices", "arguments-environment", "console-environment",
     ];
 
     [KvmFact]
@@ -71,8 +71,20 @@ public class CoreLibChecksTests
         foreach (string check in s_checks)
             Assert.True(lines.Contains("PASS " + check), $"check '{check}' did not pass:\n{r}");
         Assert.DoesNotContain(lines, l => l.StartsWith("FAIL", StringComparison.Ordinal));
+        Assert.Contains("console: 42 True end", lines);
         Assert.Equal("ALL PASSED", lines[^1]);
         Assert.True(r.ExitCode == 0, r.ToString());
+    }
+}
+
+public class EnvironmentExitTests
+{
+    [KvmFact]
+    public void Environment_Exit_ends_the_guest_with_its_status()
+    {
+        ProcessResult r = Tender.Run(GuestBuilds.Elf("corelib-checks"), ["--environment-exit"]);
+        Assert.True(r.ExitCode == 7, r.ToString());
+        Assert.Equal("exiting through Environment.Exit(7)\n", r.Stdout);
     }
 }
 
