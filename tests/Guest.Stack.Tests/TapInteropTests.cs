@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Guest.Stack;
 using Guest.Stack.Tests.Support;
+using Tender.Host;
+using Tender.TestSupport;
 using Xunit.Abstractions;
 
 namespace Guest.Stack.Tests;
@@ -10,7 +12,10 @@ namespace Guest.Stack.Tests;
 /// <summary>
 /// Interoperability with a real TCP/IP stack: Guest.Stack runs in this process over a TAP
 /// interface and Linux talks to it (ping, TCP both ways, UDP and ICMP port unreachable).
-/// Needs CAP_NET_ADMIN; without it the tests say why and pass, except under CI=true where they fail.
+/// Everything happens in a network namespace each test makes (<see cref="TapLink"/>): the TAP,
+/// its Linux-side address, and the Linux peers (ping under `ip netns exec`, sockets opened on a
+/// thread inside the namespace). Needs root and /dev/net/tun; without them the tests are skipped,
+/// saying why, except under CI=true where they fail.
 /// </summary>
 public class TapInteropTests
 {
@@ -21,7 +26,7 @@ public class TapInteropTests
     sealed class Guest : IDisposable
     {
         public readonly NetStack<TapNic> Stack;
-        readonly TapDevice _tap;
+        readonly Epoll _waiter = new();
         readonly Thread _thread;
         volatile bool _stop;
         public volatile Exception? Failure;
@@ -30,15 +35,15 @@ public class TapInteropTests
 
         public readonly TapLoss Loss = new();
 
-        public Guest(TapDevice tap, double loss = 0)
+        public Guest(TapLink link, double loss = 0)
         {
             Loss.Rate = loss;
-            _tap = tap;
             var cfg = new StackConfig { Seed = (ulong)Environment.TickCount64 };
-            Assert.Equal(ConfigError.None, cfg.ApplyCommandLine($"--ipv4={tap.StackIp}/24 --ipv4-gateway={tap.HostIp}"));
+            Assert.Equal(ConfigError.None, cfg.ApplyCommandLine($"--ipv4={TapLink.StackIp}/24 --ipv4-gateway={TapLink.HostIp}"));
             cfg.TcpSendBufferSize = cfg.TcpReceiveBufferSize = 256 * 1024;
             var pool = new PacketPool(1024);
-            Stack = new NetStack<TapNic>(new TapNic(tap.Fd, pool, new MacAddress(0x02_00_5E_00_00_02), Loss), pool, cfg);
+            _waiter.Add(link.Tap.Descriptor, 0);
+            Stack = new NetStack<TapNic>(new TapNic(link.Tap, _waiter, pool, new MacAddress(0x02_00_5E_00_00_02), Loss), pool, cfg);
             _thread = new Thread(Loop) { IsBackground = true, Name = "guest-stack" };
             _thread.Start();
         }
@@ -75,50 +80,46 @@ public class TapInteropTests
             catch (Exception e) { Failure = e; }
         }
 
-        public void Dispose() { _stop = true; _thread.Join(5000); }
-    }
-
-    TapDevice? Tap()
-    {
-        var tap = TapDevice.TryCreate(out var why);
-        if (tap == null)
+        public void Dispose()
         {
-            if (Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail("TAP interop test cannot run under CI: " + why);
-            _out.WriteLine("SKIPPED: " + why);
+            _stop = true;
+            // The epoll set goes only once the loop that waits on it has ended.
+            if (_thread.Join(5000)) _waiter.Dispose();
         }
-        return tap;
     }
 
-    [Fact]
+    static readonly IPAddress HostIp = IPAddress.Parse(TapLink.HostIp), StackIp = IPAddress.Parse(TapLink.StackIp);
+
+    [RootFact]
     public void Linux_pings_the_stack()
     {
-        using var tap = Tap();
-        if (tap == null) return;
-        using var g = new Guest(tap);
-        string o = TapDevice.Run("ping", $"-c 3 -i 0.2 -W 2 {tap.StackIp}");
+        using var link = new TapLink();
+        using var g = new Guest(link);
+        var (code, o) = link.Namespace.TryExec("ping", "-c", "3", "-i", "0.2", "-W", "2", TapLink.StackIp);
         _out.WriteLine(o);
         Assert.Null(g.Failure);
+        Assert.True(code == 0, $"ping exited {code}: {o}");
         Assert.Contains("3 received", o);
     }
 
-    [Fact]
+    [RootFact]
     public Task Linux_tcp_client_echoes_8_MiB_through_the_stack() => Echo(8 << 20, 0);
 
-    [Fact]
+    [RootFact]
     public Task Echo_with_linux_survives_2_percent_loss_each_way() => Echo(2 << 20, 0.02);
 
     async Task Echo(int size, double loss)
     {
-        using var tap = Tap();
-        if (tap == null) return;
-        using var g = new Guest(tap, loss);
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Parse(tap.StackIp), 7).WaitAsync(TimeSpan.FromSeconds(10));
-        var stream = client.GetStream();
+        using var link = new TapLink();
+        using var g = new Guest(link, loss);
+        // Created inside the namespace, the socket belongs to it for good (connect included).
+        using var client = link.Namespace.Run(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        await client.ConnectAsync(StackIp, 7).WaitAsync(TimeSpan.FromSeconds(10));
+        using var stream = new NetworkStream(client, ownsSocket: false);
         var data = new byte[size];
         new Random(5).NextBytes(data);
         var sw = Stopwatch.StartNew();
-        var writer = Task.Run(async () => { await stream.WriteAsync(data); client.Client.Shutdown(SocketShutdown.Send); });
+        var writer = Task.Run(async () => { await stream.WriteAsync(data); client.Shutdown(SocketShutdown.Send); });
         var back = new MemoryStream();
         await stream.CopyToAsync(back).WaitAsync(TimeSpan.FromSeconds(60));
         await writer;
@@ -129,21 +130,24 @@ public class TapInteropTests
         Assert.True(data.AsSpan().SequenceEqual(back.ToArray()), "echoed data differs");
     }
 
-    [Fact]
+    [RootFact]
     public async Task Stack_connects_to_a_linux_listener_and_sends_4_MiB()
     {
-        using var tap = Tap();
-        if (tap == null) return;
-        using var g = new Guest(tap);
-        var listener = new TcpListener(IPAddress.Parse(tap.HostIp), 0);
-        listener.Start();
+        using var link = new TapLink();
+        using var g = new Guest(link);
+        var listener = link.Namespace.Run(() =>
+        {
+            var l = new TcpListener(HostIp, 0);
+            l.Start();
+            return l;
+        });
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var data = new byte[4 << 20];
         new Random(6).NextBytes(data);
         long sent = 0; bool closed = false; TcpHandle c = default; bool connecting = false;
         g.Job = st =>
         {
-            if (!connecting) { Assert.Equal(NetError.Ok, st.Connect(new Ipv4Address(BitConverter.ToUInt32(IPAddress.Parse(tap.HostIp).GetAddressBytes().Reverse().ToArray())), (ushort)port, out c)); connecting = true; }
+            if (!connecting) { Assert.Equal(NetError.Ok, st.Connect(new Ipv4Address(BitConverter.ToUInt32(HostIp.GetAddressBytes().Reverse().ToArray())), (ushort)port, out c)); connecting = true; }
             if (closed || st.GetState(c) != TcpState.Established) return;
             while (sent < data.Length)
             {
@@ -162,20 +166,19 @@ public class TapInteropTests
         Assert.True(data.AsSpan().SequenceEqual(got.ToArray()), "received data differs");
     }
 
-    [Fact]
+    [RootFact]
     public async Task Udp_echo_and_port_unreachable_reach_linux()
     {
-        using var tap = Tap();
-        if (tap == null) return;
-        using var g = new Guest(tap);
-        using var udp = new UdpClient(new IPEndPoint(IPAddress.Parse(tap.HostIp), 0));
+        using var link = new TapLink();
+        using var g = new Guest(link);
+        using var udp = link.Namespace.Run(() => new UdpClient(new IPEndPoint(HostIp, 0)));
         var payload = "hello, unikernel"u8.ToArray();
-        await udp.SendAsync(payload, new IPEndPoint(IPAddress.Parse(tap.StackIp), 7));
+        await udp.SendAsync(payload, new IPEndPoint(StackIp, 7));
         var r = await udp.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(payload, r.Buffer);
         // A connected UDP socket learns of ICMP port unreachable as "connection refused".
-        using var closedPort = new UdpClient(new IPEndPoint(IPAddress.Parse(tap.HostIp), 0));
-        closedPort.Connect(IPAddress.Parse(tap.StackIp), 9999);
+        using var closedPort = link.Namespace.Run(() => new UdpClient(new IPEndPoint(HostIp, 0)));
+        closedPort.Connect(StackIp, 9999);
         await closedPort.SendAsync(payload);
         var e = await Assert.ThrowsAsync<SocketException>(async () => await closedPort.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal(SocketError.ConnectionRefused, e.SocketErrorCode);
