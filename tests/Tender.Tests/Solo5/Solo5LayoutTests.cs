@@ -163,4 +163,21 @@ public class Solo5LayoutTests
         Assert.True(bss.End > kernelEnd, "the bss lies beyond kernel_end, as in Solo5's own images");
         Assert.Equal(GuestKind.Solo5, elf.Kind);
     }
+
+    [Fact]
+    public void A_halt_cookie_is_read_as_a_trap_frame_not_as_text()
+    {
+        // The frame probe.c passes with "abort": cr2, ec, rip, cs, rflags, rsp, ss.
+        ulong[] values = [0xcafe000, 0x2, 0x100123, 0x8, 0x10046, 0x1ffff80, 0x10];
+        byte[] frame = new byte[Solo5HaltCookie.TrapFrameSize];
+        for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteUInt64LittleEndian(frame.AsSpan(i * 8), values[i]);
+        Assert.Equal("trap frame at the HALT cookie: rip 0x100123 rsp 0x1ffff80 rflags 0x10046 cs 0x8 (CPL 0) ss 0x10 error code 0x2 cr2 0xcafe000",
+            Solo5HaltCookie.DescribeTrapFrame(frame));
+
+        // Text, a null CS or a short buffer is not a trap frame.
+        Assert.Null(Solo5HaltCookie.DescribeTrapFrame(Encoding.ASCII.GetBytes("Solo5: ABORT: kernel.c:42: something went wrong here, and badly so")));
+        BinaryPrimitives.WriteUInt64LittleEndian(frame.AsSpan(24), 0);
+        Assert.Null(Solo5HaltCookie.DescribeTrapFrame(frame));
+        Assert.Null(Solo5HaltCookie.DescribeTrapFrame(frame.AsSpan(0, 48)));
+    }
 }
