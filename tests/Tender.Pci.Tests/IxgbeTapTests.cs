@@ -1,25 +1,13 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Tender.Devices;
-using Tender.Host;
 using Tender.Pci.Dma;
 using Tender.Pci.Emulation;
 using Tender.Pci.Tests.Support;
 using Tender.Pci.Wire;
+using Tender.TestSupport;
 
 namespace Tender.Pci.Tests;
-
-/// <summary>A test needing root and /dev/net/tun; skipped (saying why) without them, except under CI=true.</summary>
-public sealed class RootFactAttribute : FactAttribute
-{
-    public RootFactAttribute()
-    {
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)) return;
-        if (!Environment.IsPrivilegedProcess) Skip = "not root: this test creates a network namespace and a TAP interface";
-        else if (!File.Exists("/dev/net/tun")) Skip = "/dev/net/tun is missing: this test needs TUN/TAP";
-    }
-}
 
 /// <summary>
 /// The emulated 82599 on a real TAP: Linux in a namespace of its own pings an address that the
@@ -39,71 +27,45 @@ public sealed class IxgbeTapTests
         public int TryReceive(Span<byte> buffer) => tap.Read(buffer, out int length) == DeviceResult.Ok ? length : 0;
     }
 
-    private static string Run(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({p.ExitCode}): {output}");
-        return output;
-    }
-
     [RootFact]
     public void LinuxPingsThroughATapIntoTheEmulatedPortAndGetsReplies()
     {
-        string ns = "tpci-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-        Run("ip", "netns", "add", ns);
-        try
+        using var ns = new TestNamespace("tpci");
+        ns.AddTap("tpci0", "10.99.0.1/24");
+        using TapDevice tap = ns.Run(() => TapDevice.Open("tpci0", new MacAddress(GuestMac)));
+
+        var memory = new ArrayDmaMemory(TestIxgbeDriver.DmaBase, 4 << 20);
+        var device = new Ixgbe82599(memory, new IxgbeOptions { MacAddress = GuestMac });
+        var wire = new FramePortWire(new TapFramePort(tap), device);
+        device.AttachWire(wire);
+        device.Config.SetBusMaster(true);
+        var driver = new TestIxgbeDriver(device, memory, 64, 64);
+        Assert.Equal(10000, driver.Initialise(promiscuous: false));
+
+        using var pinger = ns.StartExec("ping", "-c", "3", "-i", "0.2", "-W", "2", "10.99.0.2");
+        int arpReplies = 0, echoReplies = 0;
+        var deadline = Stopwatch.StartNew();
+        while (!pinger.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(10))
         {
-            Run("ip", "netns", "exec", ns, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6");
-            Run("ip", "-n", ns, "link", "set", "lo", "up");
-            Run("ip", "-n", ns, "tuntap", "add", "dev", "tpci0", "mode", "tap");
-            Run("ip", "-n", ns, "addr", "add", "10.99.0.1/24", "dev", "tpci0");
-            Run("ip", "-n", ns, "link", "set", "dev", "tpci0", "up");
-            using TapDevice tap = NetworkNamespace.Run(ns, () => TapDevice.Open("tpci0", new MacAddress(GuestMac)));
-
-            var memory = new ArrayDmaMemory(TestIxgbeDriver.DmaBase, 4 << 20);
-            var device = new Ixgbe82599(memory, new IxgbeOptions { MacAddress = GuestMac });
-            var wire = new FramePortWire(new TapFramePort(tap), device);
-            device.AttachWire(wire);
-            device.Config.SetBusMaster(true);
-            var driver = new TestIxgbeDriver(device, memory, 64, 64);
-            Assert.Equal(10000, driver.Initialise(promiscuous: false));
-
-            var ping = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string a in new[] { "netns", "exec", ns, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.99.0.2" }) ping.ArgumentList.Add(a);
-            using var pinger = Process.Start(ping)!;
-            int arpReplies = 0, echoReplies = 0;
-            var deadline = Stopwatch.StartNew();
-            while (!pinger.HasExited && deadline.Elapsed < TimeSpan.FromSeconds(10))
+            wire.Pump();
+            foreach (byte[] frame in driver.ReceiveBatch())
             {
-                wire.Pump();
-                foreach (byte[] frame in driver.ReceiveBatch())
-                {
-                    byte[]? reply = Answer(frame);
-                    if (reply is null) continue;
-                    if (reply[13] == 0x06) arpReplies++; else echoReplies++;
-                    Assert.Equal(1, driver.TransmitBatch([reply]));
-                }
-                Thread.Sleep(1);
+                byte[]? reply = Answer(frame);
+                if (reply is null) continue;
+                if (reply[13] == 0x06) arpReplies++; else echoReplies++;
+                Assert.Equal(1, driver.TransmitBatch([reply]));
             }
-            string output = pinger.StandardOutput.ReadToEnd();
-            pinger.WaitForExit();
-            Assert.True(pinger.ExitCode == 0, $"ping failed: {output}{pinger.StandardError.ReadToEnd()}");
-            Assert.Contains("3 received", output);
-            Assert.True(arpReplies >= 1);
-            Assert.Equal(3, echoReplies);
-            Assert.Equal(0, device.ErrorCount);
-            Assert.Equal(0L, wire.SendFailures);
-            var stats = driver.ReadStats();
-            Assert.True(stats.RxPackets >= 4 && stats.TxPackets >= 4, $"rx {stats.RxPackets} tx {stats.TxPackets}");
+            Thread.Sleep(1);
         }
-        finally
-        {
-            try { Run("ip", "netns", "del", ns); } catch (InvalidOperationException) { }
-        }
+        var (exitCode, output) = pinger.Wait(TimeSpan.FromSeconds(5));
+        Assert.True(exitCode == 0, $"ping failed ({exitCode}): {output}");
+        Assert.Contains("3 received", output);
+        Assert.True(arpReplies >= 1);
+        Assert.Equal(3, echoReplies);
+        Assert.Equal(0, device.ErrorCount);
+        Assert.Equal(0L, wire.SendFailures);
+        var stats = driver.ReadStats();
+        Assert.True(stats.RxPackets >= 4 && stats.TxPackets >= 4, $"rx {stats.RxPackets} tx {stats.TxPackets}");
     }
 
     /// <summary>An ARP reply or ICMP echo reply for a frame addressed to the guest, or null.</summary>
