@@ -27,7 +27,7 @@ namespace GuestBindings
         public static DeviceStatus TryAcquire(string name, out NetDevice? device)
         {
             device = null;
-            return Manifest.TryFind(name, DeviceKind.NetBasic, out ManifestDevice d) && d.Attached ? DeviceStatus.NotSupported : DeviceStatus.NotPresent;
+            return Manifest.TryFind(name, DeviceKind.NetBasic, out ManifestDevice? d) && d.Attached ? DeviceStatus.NotSupported : DeviceStatus.NotPresent;
         }
     }
 
@@ -43,7 +43,7 @@ namespace GuestBindings
         public static DeviceStatus TryAcquire(string name, out BlockDevice? device)
         {
             device = null;
-            return Manifest.TryFind(name, DeviceKind.BlockBasic, out ManifestDevice d) && d.Attached ? DeviceStatus.NotSupported : DeviceStatus.NotPresent;
+            return Manifest.TryFind(name, DeviceKind.BlockBasic, out ManifestDevice? d) && d.Attached ? DeviceStatus.NotSupported : DeviceStatus.NotPresent;
         }
     }
 
@@ -62,7 +62,7 @@ namespace GuestBindings
         public static DeviceStatus TryAcquire(string name, out PciDevice? device)
         {
             device = null;
-            return Manifest.TryFind(name, DeviceKind.PciBasic, out ManifestDevice d) && d.Attached ? DeviceStatus.NotSupported : DeviceStatus.NotPresent;
+            return Manifest.TryFind(name, DeviceKind.PciBasic, out ManifestDevice? d) && d.Attached ? DeviceStatus.NotSupported : DeviceStatus.NotPresent;
         }
     }
 
