@@ -88,6 +88,20 @@ public sealed class BootContext
 
     /// <summary>KVM_GET_SUPPORTED_CPUID: start from these for <see cref="BootSetup.Cpuid"/>.</summary>
     public required KvmCpuidEntry2[] SupportedCpuid { get; init; }
+
+    /// <summary>
+    /// Solo5's shared network ring (docs/ring-io.md), offered when the guest has a network device:
+    /// its guest address, 0 when not offered. The common path places it right above
+    /// <see cref="MemorySize"/> in RAM (<see cref="Ram"/> is then larger than MemorySize by
+    /// <see cref="NetRingSpace"/> bytes) and runs it; the mode maps [NetRingAddress, +NetRingSpace)
+    /// for the guest (read-write, never executable) and reports it in the boot info
+    /// (host_features bit 0 = HVT_FEATURE_RING_IO, net_ring = NetRingAddress), keeping mem_size =
+    /// MemorySize. Hypercall buffers must not point into it (leave it out of GuestAccess).
+    /// </summary>
+    public ulong NetRingAddress { get; init; }
+
+    /// <summary>Bytes reserved for the ring above MemorySize (a multiple of 2 MiB), 0 when not offered.</summary>
+    public ulong NetRingSpace { get; init; }
 }
 
 /// <summary>The entry state and the per-mode hooks the run loop needs.</summary>

@@ -41,9 +41,14 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         if (Encoding.UTF8.GetByteCount(commandLine) >= 8192)
             throw new TenderException($"guest arguments are {Encoding.UTF8.GetByteCount(commandLine)} bytes joined; at most 8191 fit (Solo5's HVT_CMDLINE_SIZE)");
 
+        // Solo5's shared network ring, offered with a network device: right above the guest's
+        // memory, in a 2 MiB unit of its own (as solo5-hvt); mem_size stays what --mem asked for.
+        ulong ringSpace = devices.HasNetwork ? AlignUp((ulong)HvtRingLayout.Size, 2UL << 20) : 0;
+        ulong ringAddress = ringSpace == 0 ? 0 : memorySize;
+
         using var kvm = OpenKvm();
         using var vm = kvm.CreateVm();
-        var ram = vm.AddMemory("guest RAM", 0, memorySize);
+        var ram = vm.AddMemory("guest RAM", 0, memorySize + ringSpace);
         unsafe
         {
             elf.LoadInto((byte*)ram.UnsafeHostPointer, memorySize);
@@ -64,6 +69,8 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
             CommandLine = commandLine,
             TscFrequencyHz = tscHz,
             SupportedCpuid = supportedCpuid,
+            NetRingAddress = ringAddress,
+            NetRingSpace = ringSpace,
         });
         vcpu.SetCpuid(setup.Cpuid ?? supportedCpuid);
         vcpu.SetSpecialRegisters(setup.SpecialRegisters);
@@ -81,9 +88,25 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         using var tracer = options.Trace ? new HypercallTracer(options.TracePath, options.TraceFormat, bootTimestamp) : null;
         using var console = Console.OpenStandardOutput();
         var hypercalls = new HypercallHandler(ram, setup.GuestAccess, console, devices, poller, tracer);
+        using var ring = ringSpace == 0 ? null : StartRing(ram, ringAddress, setup.GuestAccess, devices, vcpu);
         stop.Attach(vcpu);
-        return Loop(vm, vcpu, hypercalls, setup.FaultReporter);
+        return Loop(vm, vcpu, hypercalls, setup.FaultReporter, ring);
     }
+
+    private static unsafe NetRingService StartRing(GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, Vcpu vcpu)
+    {
+        // The area is inside RAM (checked), which stays mapped until the VM is disposed, after this service.
+        ram.GetSpan(address, (ulong)HvtRingLayout.Size);
+        var area = new NetRingArea(ram.UnsafeHostPointer + address, address);
+        var service = new NetRingService(area, new GuestBufferAccess(ram, access), devices.NetworkByHandle);
+        // A fault on the I/O thread ends the guest: kick the vCPU out; the run loop reports it.
+        service.Faulted += _ => vcpu.Kick();
+        service.Start();
+        Log.Debug("network ring at 0x{Address:x} ({Size} bytes)", address, HvtRingLayout.Size);
+        return service;
+    }
+
+    private static ulong AlignUp(ulong value, ulong unit) => (value + unit - 1) & ~(unit - 1);
 
     private static KvmSystem OpenKvm()
     {
@@ -110,10 +133,11 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         }
     }
 
-    private RunOutcome Loop(Vm vm, Vcpu vcpu, HypercallHandler hypercalls, IFaultReporter? faults)
+    private RunOutcome Loop(Vm vm, Vcpu vcpu, HypercallHandler hypercalls, IFaultReporter? faults, NetRingService? ring)
     {
         while (true)
         {
+            if (ring?.Fault is NetRingFault fault) return Crash(vm, vcpu, $"network ring: {fault.Message}", []);
             if (stop.Outcome is RunOutcome stopped) return stopped;
             var reason = vcpu.Run();
             if (reason == VmExitReason.Io)
@@ -134,10 +158,15 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
                     }
                     continue;
                 }
-                if (faults is not null && faults.TryDecode(io, vcpu, out var fault))
+                if (io.Port == HvtAbi.RingKickPort && io.IsOut && ring is not null)
                 {
-                    var (headline, details) = CrashReport.DescribeFault(fault, vcpu.GetSpecialRegisters().Cr2);
-                    return Crash(vm, vcpu, headline, details, fault);
+                    ring.Kick(); // without KVM_IOEVENTFD the kick is an exit; it wakes the ring's I/O thread
+                    continue;
+                }
+                if (faults is not null && faults.TryDecode(io, vcpu, out var cpuFault))
+                {
+                    var (headline, details) = CrashReport.DescribeFault(cpuFault, vcpu.GetSpecialRegisters().Cr2);
+                    return Crash(vm, vcpu, headline, details, cpuFault);
                 }
                 return Crash(vm, vcpu, $"port I/O the tender does not handle: {io}", []);
             }

@@ -29,6 +29,9 @@ public sealed class DeprivilegedBootMode : IBootMode
 
     /// <summary>Low-memory addresses of what the tender places for the guest (docs/abi.md).</summary>
     public const ulong BootInfoAddress = 0x1000;
+    /// <summary>Solo5's boot info since v0.11: the five original fields, host_features,
+    /// guest_features and net_ring.</summary>
+    public const int BootInfoSize = 56;
     public const ulong CommandLineAddress = 0x2000;
     public const int CommandLineSize = 8192;
     public const ulong ManifestAddress = 0x4000;
@@ -38,8 +41,9 @@ public sealed class DeprivilegedBootMode : IBootMode
 
     private const ulong Page = 4096;
 
-    // Ports the guest may use: the hypercalls 0x500 + n and the ring kick 0x600 (docs/abi.md).
-    private static readonly (int First, int Last)[] GuestPorts = [(0x500, 0x5FF), (0x600, 0x600)];
+    // Ports the guest may use: the hypercalls 0x500 + n and the ring kick 0x600 (docs/abi.md). The
+    // CPU checks one bitmap bit per byte accessed, so the 32-bit `out` to 0x600 needs 0x600..0x603.
+    private static readonly (int First, int Last)[] GuestPorts = [(0x500, 0x5FF), (0x600, 0x603)];
 
     public string Name => "deprivileged";
 
@@ -80,6 +84,13 @@ public sealed class DeprivilegedBootMode : IBootMode
         User(kernelEnd, guardPage, PageFlags.Writable, "heap");
         layout.Add($"  [0x{guardPage:x9}, 0x{stackBottom:x9}) unmapped stack guard page");
         User(stackBottom, memorySize, PageFlags.Writable, $"stack ({stackSize >> 10} KiB)");
+        if (context.NetRingAddress != 0)
+        {
+            // Mapped for the guest, but not in the access map: no hypercall or ring buffer may point into it.
+            ulong ring = context.NetRingAddress, ringEnd = ring + context.NetRingSpace;
+            regions.Add(new Region(ring, ring, ringEnd - ring, PageFlags.Writable | PageFlags.User));
+            layout.Add($"  [0x{ring:x9}, 0x{ringEnd:x9}) RW- shared network ring (not usable as a buffer)");
+        }
 
         // --- The system area (supervisor only).
         ulong sys = SystemAreaBase;
@@ -120,12 +131,15 @@ public sealed class DeprivilegedBootMode : IBootMode
         if ((ulong)context.ManifestBinary.Length > context.Elf.ImageStart - ManifestAddress)
             throw new TenderException($"manifest is {context.ManifestBinary.Length} bytes, too large for low memory");
         ram.Write(ManifestAddress, context.ManifestBinary);
-        var info = ram.GetSpan(BootInfoAddress, 40);
+        var info = ram.GetSpan(BootInfoAddress, BootInfoSize);
         BinaryPrimitives.WriteUInt64LittleEndian(info[0..], memorySize);
         BinaryPrimitives.WriteUInt64LittleEndian(info[8..], kernelEnd);
         BinaryPrimitives.WriteUInt64LittleEndian(info[16..], context.TscFrequencyHz);
         BinaryPrimitives.WriteUInt64LittleEndian(info[24..], CommandLineAddress);
         BinaryPrimitives.WriteUInt64LittleEndian(info[32..], ManifestAddress);
+        BinaryPrimitives.WriteUInt32LittleEndian(info[40..], context.NetRingAddress != 0 ? 1u : 0u); // host_features: ring I/O
+        BinaryPrimitives.WriteUInt32LittleEndian(info[44..], 0);                                   // guest_features
+        BinaryPrimitives.WriteUInt64LittleEndian(info[48..], context.NetRingAddress);              // net_ring
 
         // --- CPU state at entry (docs/abi.md "State at entry").
         var sregs = context.Vcpu.GetSpecialRegisters();

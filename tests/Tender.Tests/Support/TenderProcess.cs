@@ -24,14 +24,16 @@ public sealed partial class TenderProcess : IDisposable
 
     public static string TenderPath { get; } = Path.Combine(AppContext.BaseDirectory, "tender");
 
-    private TenderProcess(IEnumerable<string> arguments)
+    private TenderProcess(IEnumerable<string> arguments, string? networkNamespace = null)
     {
-        var info = new ProcessStartInfo(TenderPath)
+        var info = new ProcessStartInfo(networkNamespace is null ? TenderPath : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (networkNamespace is not null)
+            foreach (var argument in new[] { "netns", "exec", networkNamespace, TenderPath }) info.ArgumentList.Add(argument);
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         _process = new Process { StartInfo = info };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.Append(e.Data).Append('\n'); };
@@ -44,6 +46,13 @@ public sealed partial class TenderProcess : IDisposable
     public int Id => _process.Id;
 
     public static TenderProcess Start(params string[] arguments) => new(arguments);
+
+    /// <summary>Runs the tender inside a network namespace (`ip netns exec`) to completion.</summary>
+    public static TenderResult RunInNamespace(string networkNamespace, params string[] arguments)
+    {
+        using var process = new TenderProcess(arguments, networkNamespace);
+        return process.WaitForExit();
+    }
 
     /// <summary>Runs the tender to completion (bounded) and returns its result.</summary>
     public static TenderResult Run(params string[] arguments)

@@ -1,0 +1,24 @@
+using Tender.Boot;
+using Tender.Devices;
+using Tender.Kvm;
+
+namespace Tender.Run;
+
+/// <summary>
+/// The ring engine's view of guest buffers: a buffer must be memory the guest itself may read
+/// (frames it sends) or write (frames it receives), by the boot mode's <see cref="GuestAccessMap"/>,
+/// before it becomes a span of guest RAM.
+/// </summary>
+internal sealed class GuestBufferAccess(GuestMemory ram, GuestAccessMap access) : IGuestMemoryAccess
+{
+    public bool TryGetSpan(ulong address, ulong length, GuestAccess kind, out Span<byte> span, out string? error)
+    {
+        error = kind == GuestAccess.Read ? access.CheckRead(address, length) : access.CheckWrite(address, length);
+        if (error is not null)
+        {
+            span = default;
+            return false;
+        }
+        return ram.TryGetSpan(address, length, out span, out error);
+    }
+}
