@@ -30,6 +30,7 @@ internal sealed class HypercallTracer : IDisposable
     private readonly Utf8JsonWriter? _json;
     private readonly long _bootTimestamp;
     private readonly bool _ownsWriter;
+    private readonly object _gate = new(); // the ring's I/O thread traces too
 
     public HypercallTracer(string? path, TraceFormat format, long bootTimestamp)
     {
@@ -62,7 +63,47 @@ internal sealed class HypercallTracer : IDisposable
         }
     }
 
+    /// <summary>One pass of the network ring's I/O thread (called on that thread).</summary>
+    public void RecordRing(in Devices.NetRingBatch b)
+    {
+        double sinceBoot = Stopwatch.GetElapsedTime(_bootTimestamp).TotalSeconds;
+        lock (_gate)
+        {
+            if (_json is not null)
+            {
+                _json.Reset();
+                _json.WriteStartObject();
+                _json.WriteNumber("t", Math.Round(sinceBoot, 6));
+                _json.WriteString("call", "RING");
+                _json.WriteNumber("entries", b.Entries);
+                _json.WriteNumber("writes", b.Writes);
+                _json.WriteNumber("write_bytes", b.WriteBytes);
+                _json.WriteNumber("reads", b.Reads);
+                _json.WriteNumber("read_frames", b.ReadFrames);
+                _json.WriteNumber("read_bytes", b.ReadBytes);
+                _json.WriteNumber("reads_again", b.ReadsAgain);
+                _json.WriteNumber("rejected", b.Rejected);
+                if (b.FirstRejection is not null) _json.WriteString("first_rejection", b.FirstRejection);
+                _json.WriteEndObject();
+                _json.Flush();
+                _jsonStream!.WriteByte((byte)'\n');
+                _jsonStream.Flush();
+            }
+            else
+            {
+                string rejected = b.Rejected == 0 ? "" : $" rejected={b.Rejected} ({b.FirstRejection})";
+                _text!.WriteLine($"[{sinceBoot,12:F6}] ring     RING     entries={b.Entries} writes={b.Writes} ({b.WriteBytes} B) " +
+                                 $"reads={b.Reads} frames={b.ReadFrames} ({b.ReadBytes} B) again={b.ReadsAgain}{rejected}");
+            }
+        }
+    }
+
     public void Record(in TraceRecord r, long startedTimestamp)
+    {
+        lock (_gate) RecordLocked(r, startedTimestamp);
+    }
+
+    private void RecordLocked(in TraceRecord r, long startedTimestamp)
     {
         long now = Stopwatch.GetTimestamp();
         double sinceBoot = Stopwatch.GetElapsedTime(_bootTimestamp, startedTimestamp).TotalSeconds;

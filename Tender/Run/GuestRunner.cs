@@ -88,12 +88,12 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         using var tracer = options.Trace ? new HypercallTracer(options.TracePath, options.TraceFormat, bootTimestamp) : null;
         using var console = Console.OpenStandardOutput();
         var hypercalls = new HypercallHandler(ram, setup.GuestAccess, console, devices, poller, tracer);
-        using var ring = ringSpace == 0 ? null : StartRing(ram, ringAddress, setup.GuestAccess, devices, vcpu);
+        using var ring = ringSpace == 0 ? null : StartRing(ram, ringAddress, setup.GuestAccess, devices, vcpu, tracer);
         stop.Attach(vcpu);
         return Loop(vm, vcpu, hypercalls, setup.FaultReporter, ring);
     }
 
-    private static unsafe NetRingService StartRing(GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, Vcpu vcpu)
+    private static unsafe NetRingService StartRing(GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, Vcpu vcpu, HypercallTracer? tracer)
     {
         // The area is inside RAM (checked), which stays mapped until the VM is disposed, after this service.
         ram.GetSpan(address, (ulong)HvtRingLayout.Size);
@@ -101,6 +101,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         var service = new NetRingService(area, new GuestBufferAccess(ram, access), devices.NetworkByHandle);
         // A fault on the I/O thread ends the guest: kick the vCPU out; the run loop reports it.
         service.Faulted += _ => vcpu.Kick();
+        if (tracer is not null) service.Trace = batch => tracer.RecordRing(batch);
         service.Start();
         Log.Debug("network ring at 0x{Address:x} ({Size} bytes)", address, HvtRingLayout.Size);
         return service;
