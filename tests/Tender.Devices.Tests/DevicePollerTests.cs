@@ -105,7 +105,7 @@ public sealed class DevicePollerTests
     [RootFact]
     public void A_tap_with_a_waiting_frame_is_reported_under_its_handle()
     {
-        using var ns = new TestNamespace();
+        using var ns = new TestNamespace("tdv");
         ns.AddTap("tdv0");
         ns.AddTap("tdv1");
         var (tap0, tap1, peer1) = ns.Run(() => (TapDevice.Open("tdv0"), TapDevice.Open("tdv1"), new PacketSocket("tdv1")));

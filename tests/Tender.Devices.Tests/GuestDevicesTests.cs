@@ -98,7 +98,7 @@ public sealed class GuestDevicesTests : IDisposable
     [RootFact]
     public void Network_devices_attach_existing_taps_and_report_mac_and_mtu()
     {
-        using var ns = new TestNamespace();
+        using var ns = new TestNamespace("tdv");
         ns.AddTap("tdv0", mtu: 9000);
         ns.AddTap("tdv1");
         var manifest = Manifest(new NetBasicDevice("service0"), new NetBasicDevice("service1"));

@@ -71,7 +71,7 @@ public sealed class HostInteropTests
     [RootFact]
     public void Code_run_in_a_namespace_sees_its_interfaces_and_the_caller_does_not()
     {
-        using var ns = new TestNamespace();
+        using var ns = new TestNamespace("tdv");
         ns.AddTap("tdvns0", mtu: 1400);
         Assert.Equal(1400, ns.Run(() => NetworkInterface.GetMtu("tdvns0")));
         var e = Assert.Throws<HostException>(() => NetworkInterface.GetMtu("tdvns0"));

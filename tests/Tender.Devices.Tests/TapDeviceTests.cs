@@ -30,7 +30,7 @@ public sealed class TapDeviceTests
     [RootFact]
     public void Frames_cross_the_tap_in_both_directions_intact()
     {
-        using var ns = new TestNamespace();
+        using var ns = new TestNamespace("tdv");
         ns.AddTap("tdv0");
         var guestMac = MacAddress.Parse("02:00:00:00:00:42");
         var (tap, peer) = ns.Run(() => (TapDevice.Open("tdv0", guestMac), new PacketSocket("tdv0")));
@@ -64,7 +64,7 @@ public sealed class TapDeviceTests
     [RootFact]
     public void Nothing_waiting_reads_as_again_and_small_buffers_are_refused()
     {
-        using var ns = new TestNamespace();
+        using var ns = new TestNamespace("tdv");
         ns.AddTap("tdv0");
         using var tap = ns.Run(() => TapDevice.Open("tdv0"));
         var buffer = new byte[tap.MaxFrameSize];
@@ -77,7 +77,7 @@ public sealed class TapDeviceTests
     [RootFact]
     public void Mtu_9000_is_read_from_the_interface_and_jumbo_frames_pass()
     {
-        using var ns = new TestNamespace();
+        using var ns = new TestNamespace("tdv");
         ns.AddTap("tdvj", mtu: 9000);
         var (tap, peer) = ns.Run(() => (TapDevice.Open("tdvj"), new PacketSocket("tdvj")));
         using (tap)
@@ -102,7 +102,7 @@ public sealed class TapDeviceTests
     [RootFact]
     public void Oversize_and_runt_frames_are_refused_and_never_reach_linux()
     {
-        using var ns = new TestNamespace();
+        using var ns = new TestNamespace("tdv");
         ns.AddTap("tdv0");
         var (tap, peer) = ns.Run(() => (TapDevice.Open("tdv0"), new PacketSocket("tdv0")));
         using (tap)
@@ -123,7 +123,7 @@ public sealed class TapDeviceTests
     [RootFact]
     public void Batches_move_bursts_both_ways()
     {
-        using var ns = new TestNamespace();
+        using var ns = new TestNamespace("tdv");
         ns.AddTap("tdv0");
         var (tap, peer) = ns.Run(() => (TapDevice.Open("tdv0"), new PacketSocket("tdv0")));
         using (tap)
@@ -167,7 +167,7 @@ public sealed class TapDeviceTests
     [RootFact]
     public void A_new_interface_is_created_and_goes_away_with_the_device()
     {
-        using var ns = new TestNamespace();
+        using var ns = new TestNamespace("tdv");
         var tap = ns.Run(() => TapDevice.Open("tdvnew", createIfMissing: true));
         using (tap)
         {
@@ -182,7 +182,7 @@ public sealed class TapDeviceTests
     [RootFact]
     public void Interfaces_that_cannot_back_a_nic_are_refused_with_the_name()
     {
-        using var ns = new TestNamespace();
+        using var ns = new TestNamespace("tdv");
         ns.AddTap("tdvbusy");
         ns.Ip("tuntap", "add", "dev", "tdvtun", "mode", "tun");
         ns.Ip("link", "set", "dev", "tdvtun", "up");

@@ -4,13 +4,13 @@ using System.Runtime.InteropServices;
 using Tender.Host;
 using Tender.Host.Interop;
 
-namespace Tender.Devices.Tests;
+namespace Tender.TestSupport;
 
 /// <summary>
 /// The Linux side of a test link: an AF_PACKET socket bound to one interface and one EtherType,
 /// so it sees only the test's own frames. Create it inside the namespace (it stays tied to it).
 /// </summary>
-internal sealed unsafe class PacketSocket : IDisposable
+public sealed unsafe class PacketSocket : IDisposable
 {
     /// <summary>IEEE 802 "local experimental" EtherType: no protocol of the kernel's uses it.</summary>
     public const ushort TestEtherType = 0x88B5;
@@ -80,7 +80,7 @@ internal sealed unsafe class PacketSocket : IDisposable
 }
 
 /// <summary>Test frames: Ethernet header with the test EtherType, then a recognisable payload.</summary>
-internal static class Frames
+public static class Frames
 {
     public static byte[] Make(ReadOnlySpan<byte> destination, ReadOnlySpan<byte> source, int length, int seed)
     {
