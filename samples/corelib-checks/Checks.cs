@@ -271,6 +271,26 @@ static class Checks
         return null;
     }
 
+    public static string? Lists()
+    {
+        var list = new System.Collections.Generic.List<int>();
+        for (int i = 0; i < 10; i++) list.Add(9 - i);
+        if (list.Count != 10 || list[0] != 9) return "add";
+        list.Sort((a, b) => a - b);
+        for (int i = 0; i < 10; i++) if (list[i] != i) return "sort";
+        list.RemoveAt(0);
+        list.Insert(0, 42);
+        list.RemoveRange(8, 2);
+        int sum = 0;
+        foreach (int v in list) sum += v;
+        if (sum != 42 + 1 + 2 + 3 + 4 + 5 + 6 + 7) return "foreach " + sum.ToString();
+        if (list.FindIndex(x => x == 3) != 3 || list.Exists(x => x > 100)) return "find";
+        var names = new System.Collections.Generic.List<string>(2) { "b", "a" };
+        names.Sort(string.CompareOrdinal);
+        if (names[0] != "a" || names.ToArray().Length != 2) return "strings";
+        return null;
+    }
+
     public static string? ThreadStatics()
     {
         if (ThreadLocal.Counter != 0 || ThreadLocal.Name is not null) return "not zero-initialised";

@@ -33,6 +33,7 @@ static class Program
         Run("static-readonly", Checks.StaticReadonly());
         Run("thread-statics", Checks.ThreadStatics());
         Run("delegates", Checks.Delegates());
+        Run("lists", Checks.Lists());
         Run("checked-overflow-throws", Checks.CheckedOverflow());
         Run("interlocked-volatile", Checks.InterlockedVolatile());
         Run("binary-primitives", Checks.BinaryPrimitivesCheck());
