@@ -171,32 +171,21 @@ public sealed class DeprivilegedBootMode : IBootMode
     }
 
     /// <summary>
-    /// The PT_LOAD segments as page ranges with their rights. Two segments may share a page (the
-    /// linker packs them); the page then gets both rights, and W+X that way is refused.
+    /// The PT_LOAD segments as page ranges with their rights. The loader has already refused
+    /// segments that share a page (each needs its own pages for its rights) and W+X segments;
+    /// this checks again because the page tables rely on it.
     /// </summary>
     private static List<(ulong Start, ulong End, PageFlags Flags, string What)> SegmentPages(ElfImage elf)
     {
         var pages = new List<(ulong Start, ulong End, PageFlags Flags, string What)>();
         foreach (var s in elf.LoadSegments.OrderBy(s => s.PageStart))
         {
+            if (pages.Count > 0 && s.PageStart < pages[^1].End)
+                throw new TenderException($"ELF: program header {s.ProgramHeaderIndex} shares a page with another segment");
+            if (s.IsWritable && s.IsExecutable)
+                throw new TenderException($"ELF: program header {s.ProgramHeaderIndex} is writable and executable");
             var flags = (s.IsWritable ? PageFlags.Writable : 0) | (s.IsExecutable ? PageFlags.Executable : 0);
-            string what = $"ELF segment {s.FlagsText} (program header {s.ProgramHeaderIndex})";
-            ulong start = s.PageStart, end = s.PageEnd;
-            if (pages.Count > 0 && start < pages[^1].End)
-            {
-                var previous = pages[^1];
-                var shared = previous.Flags | flags;
-                if ((shared & (PageFlags.Writable | PageFlags.Executable)) == (PageFlags.Writable | PageFlags.Executable))
-                    throw new TenderException($"ELF: {what} shares page 0x{start:x} with a segment of other rights, which would make it writable and executable; align segments to 4 KiB");
-                // Split off the shared page(s) with the union of rights.
-                ulong sharedEnd = Math.Min(previous.End, end);
-                pages[^1] = previous with { End = start };
-                if (pages[^1].End <= pages[^1].Start) pages.RemoveAt(pages.Count - 1);
-                pages.Add((start, sharedEnd, shared, previous.What + " + " + what));
-                if (previous.End > end) pages.Add((end, previous.End, previous.Flags, previous.What));
-                start = sharedEnd;
-            }
-            if (end > start) pages.Add((start, end, flags, what));
+            pages.Add((s.PageStart, s.PageEnd, flags, $"ELF segment {s.FlagsText} (program header {s.ProgramHeaderIndex})"));
         }
         return pages;
     }
