@@ -8,6 +8,7 @@ namespace System.Collections.Generic
     {
         private T[] _items;
         private int _size;
+        private int _version; // changes with every mutation: enumerators detect a modified list
 
         public List() { _items = Array.Empty<T>(); }
 
@@ -43,17 +44,20 @@ namespace System.Collections.Generic
             {
                 if ((uint)index >= (uint)_size) throw new ArgumentOutOfRangeException(nameof(index));
                 _items[index] = value;
+                _version++;
             }
         }
 
         public void Add(T item)
         {
+            _version++;
             if (_size == _items.Length) Grow(_size + 1);
             _items[_size++] = item;
         }
 
         public void Insert(int index, T item)
         {
+            _version++;
             if ((uint)index > (uint)_size) throw new ArgumentOutOfRangeException(nameof(index));
             if (_size == _items.Length) Grow(_size + 1);
             for (int i = _size; i > index; i--) _items[i] = _items[i - 1];
@@ -63,6 +67,7 @@ namespace System.Collections.Generic
 
         public void RemoveAt(int index)
         {
+            _version++;
             if ((uint)index >= (uint)_size) throw new ArgumentOutOfRangeException(nameof(index));
             _size--;
             for (int i = index; i < _size; i++) _items[i] = _items[i + 1];
@@ -75,6 +80,7 @@ namespace System.Collections.Generic
             if (count < 0) throw new ArgumentOutOfRangeException(nameof(count));
             if (_size - index < count) throw new ArgumentException("Offset and length were out of bounds.");
             if (count == 0) return;
+            _version++;
             _size -= count;
             for (int i = index; i < _size; i++) _items[i] = _items[i + count];
             for (int i = _size; i < _size + count; i++) _items[i] = default!;
@@ -82,6 +88,7 @@ namespace System.Collections.Generic
 
         public void Clear()
         {
+            _version++;
             for (int i = 0; i < _size; i++) _items[i] = default!;
             _size = 0;
         }
@@ -113,6 +120,7 @@ namespace System.Collections.Generic
         // Insertion sort: stable and allocation-free (.NET's sort is unstable; both give a sorted list).
         public void Sort(Comparison<T> comparison)
         {
+            _version++;
             if (comparison is null) throw new ArgumentNullException(nameof(comparison));
             for (int i = 1; i < _size; i++)
             {
@@ -144,18 +152,21 @@ namespace System.Collections.Generic
         public struct Enumerator : IEnumerator<T>
         {
             private readonly List<T> _list;
+            private readonly int _version;
             private int _index;
             private T? _current;
 
             internal Enumerator(List<T> list)
             {
                 _list = list;
+                _version = list._version;
                 _index = 0;
                 _current = default;
             }
 
             public bool MoveNext()
             {
+                if (_version != _list._version) throw new InvalidOperationException("Collection was modified; enumeration operation may not execute.");
                 if (_index < _list._size)
                 {
                     _current = _list._items[_index++];
