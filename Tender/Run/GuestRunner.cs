@@ -88,12 +88,12 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         using var tracer = options.Trace ? new HypercallTracer(options.TracePath, options.TraceFormat, bootTimestamp) : null;
         using var console = Console.OpenStandardOutput();
         var hypercalls = new HypercallHandler(ram, setup.GuestAccess, console, devices, poller, tracer);
-        using var ring = ringSpace == 0 ? null : StartRing(ram, ringAddress, setup.GuestAccess, devices, vcpu, tracer);
+        using var ring = ringSpace == 0 ? null : StartRing(vm, ram, ringAddress, setup.GuestAccess, devices, vcpu, tracer);
         stop.Attach(vcpu);
         return Loop(vm, vcpu, hypercalls, setup.FaultReporter, ring);
     }
 
-    private static unsafe NetRingService StartRing(GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, Vcpu vcpu, HypercallTracer? tracer)
+    private static unsafe NetRingService StartRing(Vm vm, GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, Vcpu vcpu, HypercallTracer? tracer)
     {
         // The area is inside RAM (checked), which stays mapped until the VM is disposed, after this service.
         ram.GetSpan(address, (ulong)HvtRingLayout.Size);
@@ -102,8 +102,11 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         // A fault on the I/O thread ends the guest: kick the vCPU out; the run loop reports it.
         service.Faulted += _ => vcpu.Kick();
         if (tracer is not null) service.Trace = batch => tracer.RecordRing(batch);
+        // The kick reaches the I/O thread inside KVM, without an exit, where KVM can do it.
+        bool ioEventFd = vm.TryAddPortEventFd(HvtAbi.RingKickPort, 4, service.KickDescriptor);
         service.Start();
-        Log.Debug("network ring at 0x{Address:x} ({Size} bytes)", address, HvtRingLayout.Size);
+        Log.Debug("network ring at 0x{Address:x} ({Size} bytes), kick {Kick}", address, HvtRingLayout.Size,
+            ioEventFd ? "by KVM_IOEVENTFD" : "by port-I/O exit");
         return service;
     }
 
