@@ -125,9 +125,21 @@ public sealed class BootSetup
     /// <summary>Decodes a mode-private port-I/O exit (deprivileged mode's fault stub), or null.</summary>
     public IFaultReporter? FaultReporter { get; init; }
 
+    /// <summary>
+    /// How this mode reads a non-zero HALT cookie; null = the common reading, a NUL-terminated
+    /// message (docs/abi.md). Solo5 mode sets it: there the cookie points to a trap frame.
+    /// </summary>
+    public HaltCookieReader? HaltCookie { get; init; }
+
     /// <summary>Lines describing the memory layout, for the debug log and crash reports.</summary>
     public IReadOnlyList<string> LayoutDescription { get; init; } = [];
 }
+
+/// <summary>
+/// Turns the bytes at a non-zero HALT cookie (up to 512, HVT_HALT_COOKIE_MAX, as far as the guest
+/// can read them) into the text shown after "guest aborted: ", or null to show nothing more.
+/// </summary>
+public delegate string? HaltCookieReader(ReadOnlySpan<byte> bytesAtCookie);
 
 /// <summary>
 /// A boot mode's private channel for CPU exceptions: deprivileged mode's CPL 0 fault stub reports

@@ -25,9 +25,14 @@ internal sealed class HypercallHandler
     private readonly HypercallTracer? _tracer;
     private bool _consoleGone;
 
+    private readonly HaltCookieReader _haltCookie;
+
     /// <param name="poller">POLL's wait set: the devices' descriptors; a stop request wakes it.</param>
-    public HypercallHandler(GuestMemory ram, GuestAccessMap access, Stream console, GuestDevices devices, DevicePoller poller, HypercallTracer? tracer)
+    /// <param name="haltCookie">The boot mode's reading of a HALT cookie; null: a NUL-terminated message.</param>
+    public HypercallHandler(GuestMemory ram, GuestAccessMap access, Stream console, GuestDevices devices, DevicePoller poller,
+        HypercallTracer? tracer, HaltCookieReader? haltCookie = null)
     {
+        _haltCookie = haltCookie ?? ReadMessage;
         _ram = ram;
         _access = access;
         _console = console;
@@ -129,19 +134,25 @@ internal sealed class HypercallHandler
         return RunOutcome.Aborted(ReadAbortMessage(cookie));
     }
 
-    /// <summary>The NUL-terminated message at the cookie, at most 512 bytes and only as far as the
-    /// guest itself could read; null if not even its first byte is readable.</summary>
+    /// <summary>What the boot mode makes of the bytes at the cookie: at most 512, and only as far
+    /// as the guest itself could read; null if not even its first byte is readable.</summary>
     private string? ReadAbortMessage(ulong cookie)
     {
         ulong readable = HvtAbi.HaltCookieMax;
         if (_access.CheckRead(cookie, readable) is not null)
         {
-            // The message may end before an unmapped page: try up to the end of its first page.
+            // The bytes may end before an unmapped page: take up to the end of the first page.
             readable = Math.Min(readable, 4096 - (cookie & 4095));
             if (_access.CheckRead(cookie, readable) is not null) return null;
         }
-        if (!_ram.TryReadCString(cookie, (int)readable, out var text)) return null;
-        return System.Text.Encoding.UTF8.GetString(text);
+        return _ram.TryGetSpan(cookie, readable, out var bytes, out _) ? _haltCookie(bytes) : null;
+    }
+
+    /// <summary>The common reading of a cookie: a NUL-terminated UTF-8 message.</summary>
+    private static string? ReadMessage(ReadOnlySpan<byte> bytes)
+    {
+        int nul = bytes.IndexOf((byte)0);
+        return System.Text.Encoding.UTF8.GetString(nul >= 0 ? bytes[..nul] : bytes);
     }
 
     // Block and network calls: a handle that is not such a device gets SOLO5_R_EINVAL, as from

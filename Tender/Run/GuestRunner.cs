@@ -87,7 +87,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
 
         using var tracer = options.Trace ? new HypercallTracer(options.TracePath, options.TraceFormat, bootTimestamp) : null;
         using var console = Console.OpenStandardOutput();
-        var hypercalls = new HypercallHandler(ram, setup.GuestAccess, console, devices, poller, tracer);
+        var hypercalls = new HypercallHandler(ram, setup.GuestAccess, console, devices, poller, tracer, setup.HaltCookie);
         using var ring = ringSpace == 0 ? null : StartRing(vm, ram, ringAddress, setup.GuestAccess, devices, vcpu, tracer);
         stop.Attach(vcpu);
         return Loop(vm, vcpu, hypercalls, setup.FaultReporter, ring);
