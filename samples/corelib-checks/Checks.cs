@@ -291,6 +291,33 @@ static class Checks
         return null;
     }
 
+    private enum Color { Red, Green, Blue }
+
+    public static string? Dictionaries()
+    {
+        var byName = new System.Collections.Generic.Dictionary<string, int>();
+        for (int i = 0; i < 100; i++) byName.Add("k" + i.ToString(), i);
+        if (byName.Count != 100 || byName["k42"] != 42) return "string keys";
+        if (!byName.TryGetValue("k99", out int v) || v != 99 || byName.TryGetValue("nope", out _)) return "trygetvalue";
+        if (!byName.Remove("k0") || byName.Remove("k0") || byName.ContainsKey("k0") || byName.Count != 99) return "remove";
+        if (byName.TryAdd("k1", 5) || !byName.TryAdd("k0", 7) || byName["k0"] != 7) return "tryadd";
+        byName["k1"] = 1000;
+        long sum = 0;
+        foreach (var pair in byName) sum += pair.Value;
+        if (sum != 4950 - 0 - 1 + 7 + 1000) return "foreach sum " + sum.ToString();
+
+        var byInt = new System.Collections.Generic.Dictionary<int, string> { [3] = "three", [-1] = "minus one" };
+        if (byInt[3] != "three" || byInt[-1] != "minus one" || byInt.ContainsKey(0)) return "int keys";
+        var byColor = new System.Collections.Generic.Dictionary<Color, int> { [Color.Blue] = 2 };
+        if (!byColor.ContainsKey(Color.Blue) || byColor.ContainsKey(Color.Red)) return "enum keys";
+        var byPoint = new System.Collections.Generic.Dictionary<Point, int> { [new Point { X = 1, Y = 2 }] = 12 };
+        if (!byPoint.TryGetValue(new Point { X = 1, Y = 2 }, out int p) || p != 12) return "struct keys";
+        byName.Clear();
+        if (byName.Count != 0 || byName.ContainsKey("k5")) return "clear";
+        if (!System.Collections.Generic.EqualityComparer<int>.Default.Equals(4, 4)) return "comparer";
+        return null;
+    }
+
     public static string? ThreadStatics()
     {
         if (ThreadLocal.Counter != 0 || ThreadLocal.Name is not null) return "not zero-initialised";

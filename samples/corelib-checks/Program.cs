@@ -34,6 +34,7 @@ static class Program
         Run("thread-statics", Checks.ThreadStatics());
         Run("delegates", Checks.Delegates());
         Run("lists", Checks.Lists());
+        Run("dictionaries", Checks.Dictionaries());
         Run("checked-overflow-throws", Checks.CheckedOverflow());
         Run("interlocked-volatile", Checks.InterlockedVolatile());
         Run("binary-primitives", Checks.BinaryPrimitivesCheck());
