@@ -141,6 +141,18 @@ public class DeprivilegedRunTests
     }
 
     [KvmTheory]
+    [InlineData("9", @"out\s+dx,eax")]    // a port outside the I/O bitmap
+    [InlineData("10", @"out\s+0F1h,al")]  // the tender's private fault-report port: the guest cannot fake a report
+    [InlineData("11", "cli")]
+    public void Privileged_instructions_and_other_ports_are_general_protection_faults(string kind, string instruction)
+    {
+        var r = Run(TestGuests.Build("fault", ("KIND", kind)));
+        Assert.True(r.ExitCode == 125, r.ToString());
+        Assert.Contains("#GP general protection fault (vector 13)", r.Stderr);
+        Assert.Matches($@"=> [0-9a-f]{{16}}\s+[0-9a-f]+\s+{instruction}", r.Stderr);
+    }
+
+    [KvmTheory]
     [InlineData("0x10", "4", "[0x10, +0x4) is not readable guest memory (0x10 is unmapped)")]
     [InlineData("0x101000", "0xffffffffffffffff", "wraps around the end of the address space")]
     [InlineData("0x100000", "0x10000000", "is not readable guest memory from 0x")]

@@ -1,6 +1,7 @@
 # One CPU exception, chosen at assembly time with --defsym KIND=n:
 #   1 divide by zero, 2 read page 0, 3 write own text, 4 execute own data, 5 hlt, 6 int3,
-#   7 write the stack guard page, 8 read the tender's system area
+#   7 write the stack guard page, 8 read the tender's system area, 9 `out` to a port outside the
+#   I/O bitmap (0x700), 10 `out` to the tender's private fault-report port (0xF1), 11 `cli`
     .include "lib.inc"
     TENDER_NOTE
     .globl _start
@@ -31,6 +32,13 @@ _start:
     .elseif KIND == 8
     movabsq $0x400000000, %rax
     movq (%rax), %rax
+    .elseif KIND == 9
+    movw $0x700, %dx
+    outl %eax, %dx
+    .elseif KIND == 10
+    outb %al, $0xf1
+    .elseif KIND == 11
+    cli
     .endif
     movl $99, %edi
     call lib_halt
