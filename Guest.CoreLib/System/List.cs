@@ -101,6 +101,24 @@ namespace System.Collections.Generic
             return array;
         }
 
+        public int IndexOf(T item)
+        {
+            EqualityComparer<T> comparer = EqualityComparer<T>.Default;
+            for (int i = 0; i < _size; i++)
+                if (comparer.Equals(_items[i], item)) return i;
+            return -1;
+        }
+
+        public bool Contains(T item) => IndexOf(item) >= 0;
+
+        public bool Remove(T item)
+        {
+            int index = IndexOf(item);
+            if (index < 0) return false;
+            RemoveAt(index);
+            return true;
+        }
+
         public int FindIndex(Predicate<T> match)
         {
             if (match is null) throw new ArgumentNullException(nameof(match));

@@ -288,6 +288,8 @@ static class Checks
         var names = new System.Collections.Generic.List<string>(2) { "b", "a" };
         names.Sort(string.CompareOrdinal);
         if (names[0] != "a" || names.ToArray().Length != 2) return "strings";
+        if (!names.Contains("b") || names.IndexOf("b") != 1 || names.Contains("c")) return "contains";
+        if (!names.Remove("a") || names.Remove("a") || names.Count != 1) return "remove item";
         return null;
     }
 
