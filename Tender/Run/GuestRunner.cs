@@ -167,7 +167,16 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
                     ring.Kick(); // without KVM_IOEVENTFD the kick is an exit; it wakes the ring's I/O thread
                     continue;
                 }
-                if (faults is not null && faults.TryDecode(io, vcpu, out var cpuFault))
+                GuestFault? cpuFault;
+                try
+                {
+                    if (faults is null || !faults.TryDecode(io, vcpu, out cpuFault)) cpuFault = null;
+                }
+                catch (Exception e) when (e is InvalidOperationException or GuestMemoryException)
+                {
+                    return Crash(vm, vcpu, $"CPU exception whose report cannot be read: {e.Message}", []);
+                }
+                if (cpuFault is not null)
                 {
                     var (headline, details) = CrashReport.DescribeFault(cpuFault, vcpu.GetSpecialRegisters().Cr2);
                     return Crash(vm, vcpu, headline, details, cpuFault);
