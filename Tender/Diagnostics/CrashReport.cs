@@ -132,6 +132,9 @@ internal static class CrashReport
         if ((rflags & 0x200) != 0) names.Add("IF");
         if ((rflags & 0x400) != 0) names.Add("DF");
         if ((rflags & 0x800) != 0) names.Add("OF");
+        if ((rflags & 0x100) != 0) names.Add("TF");
+        if ((rflags & 0x10000) != 0) names.Add("RF");
+        if ((rflags & 0x40000) != 0) names.Add("AC");
         names.Add($"IOPL{(rflags >> 12) & 3}");
         return "[" + string.Join(" ", names) + "]";
     }

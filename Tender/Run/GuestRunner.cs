@@ -46,6 +46,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         ulong ringSpace = devices.HasNetwork ? AlignUp((ulong)HvtRingLayout.Size, 2UL << 20) : 0;
         ulong ringAddress = ringSpace == 0 ? 0 : memorySize;
 
+        var loaded = Stopwatch.GetElapsedTime(bootTimestamp);
         using var kvm = OpenKvm();
         using var vm = kvm.CreateVm();
         var ram = vm.AddMemory("guest RAM", 0, memorySize + ringSpace);
@@ -72,6 +73,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
             NetRingAddress = ringAddress,
             NetRingSpace = ringSpace,
         });
+        var prepared = Stopwatch.GetElapsedTime(bootTimestamp);
         vcpu.SetCpuid(setup.Cpuid ?? supportedCpuid);
         vcpu.SetSpecialRegisters(setup.SpecialRegisters);
         vcpu.SetRegisters(setup.Registers);
@@ -81,6 +83,8 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
             options.KernelPath, mode.Name, memorySize >> 20, elf.Entry, tscHz / 1_000_000, commandLine);
         if (Log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
         {
+            Log.Debug("set-up: ELF and manifest {Loaded:F1} ms, VM and boot structures {Prepared:F1} ms, vCPU state {Total:F1} ms (since the run command started)",
+                loaded.TotalMilliseconds, prepared.TotalMilliseconds, Stopwatch.GetElapsedTime(bootTimestamp).TotalMilliseconds);
             foreach (var line in setup.LayoutDescription) Log.Debug("{Line}", line);
             foreach (var (handle, name, device) in devices.All(manifest)) Log.Debug("device handle {Handle}: {Name} = {Device}", handle, name, device);
         }
