@@ -320,6 +320,22 @@ static class Checks
         return null;
     }
 
+    public static string? Time()
+    {
+        var ts = new TimeSpan(1, 2, 3) + TimeSpan.FromMilliseconds(450);
+        if (ts.ToString() != "01:02:03.4500000" || ts.Seconds != 3 || ts.Milliseconds != 450) return "timespan " + ts.ToString();
+        if (new TimeSpan(-TimeSpan.TicksPerDay - 1).ToString() != "-1.00:00:00.0000001") return "negative " + new TimeSpan(-TimeSpan.TicksPerDay - 1).ToString();
+        if (TimeSpan.Zero.ToString() != "00:00:00" || TimeSpan.FromSeconds(90) <= TimeSpan.FromSeconds(89)) return "compare";
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        ulong spin = 0;
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds < 20) spin++;
+        sw.Stop();
+        if (sw.ElapsedMilliseconds < 19 || sw.Elapsed.TotalSeconds > 10 || sw.IsRunning) return "stopwatch " + sw.ElapsedMilliseconds.ToString();
+        if (System.Diagnostics.Stopwatch.Frequency < 1_000_000) return "frequency";
+        return null;
+    }
+
     public static string? ThreadStatics()
     {
         if (ThreadLocal.Counter != 0 || ThreadLocal.Name is not null) return "not zero-initialised";

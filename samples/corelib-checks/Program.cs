@@ -35,6 +35,7 @@ static class Program
         Run("delegates", Checks.Delegates());
         Run("lists", Checks.Lists());
         Run("dictionaries", Checks.Dictionaries());
+        Run("timespan-stopwatch", Checks.Time());
         Run("checked-overflow-throws", Checks.CheckedOverflow());
         Run("interlocked-volatile", Checks.InterlockedVolatile());
         Run("binary-primitives", Checks.BinaryPrimitivesCheck());

@@ -10,7 +10,7 @@ public class HostChecksTests
     public static TheoryData<string> Checks() =>
     [
         "Strings", "StringFormat", "Spans", "SpanBounds", "Arrays", "GenericsOverStructs", "GenericsOverClasses",
-        "InterfaceDispatch", "VirtualCalls", "Casts", "StaticConstructors", "StaticReadonly", "ThreadStatics", "Delegates", "Lists", "Dictionaries", "CheckedOverflow",
+        "InterfaceDispatch", "VirtualCalls", "Casts", "StaticConstructors", "StaticReadonly", "ThreadStatics", "Delegates", "Lists", "Dictionaries", "Time", "CheckedOverflow",
         "InterlockedVolatile", "BinaryPrimitivesCheck", "MemoryMarshalCheck", "UnsafeCheck", "MathBits", "Allocation",
         "Boxing", "StructEquality", "Interpolation",
     ];

@@ -58,7 +58,7 @@ public class CoreLibChecksTests
     [
         "strings", "string-format", "spans", "span-slicing-bounds", "arrays", "generics-struct-constrained",
         "generics-class", "interface-dispatch", "interface-dispatch-megamorphic", "virtual-calls", "casts",
-        "static-constructors", "static-readonly", "thread-statics", "delegates", "lists", "dictionaries", "checked-overflow-throws", "interlocked-volatile",
+        "static-constructors", "static-readonly", "thread-statics", "delegates", "lists", "dictionaries", "timespan-stopwatch", "checked-overflow-throws", "interlocked-volatile",
         "binary-primitives", "memory-marshal", "unsafe", "math-bitops", "allocation", "boxing", "struct-equality", "interpolation", "clock",
         "yield-deadline", "no-devices", "arguments-environment", "console-environment",
     ];
