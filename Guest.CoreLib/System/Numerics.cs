@@ -105,7 +105,38 @@ namespace System
         }
         internal static double ConvertFromInt64(long value) => (double)value;
         internal static double ConvertFromUInt64(ulong value) => (double)value;
-        internal static double Remainder(double x, double y) => x - y * (double)(long)(x / y);
+        // IEEE fmod (what `%` on doubles means in .NET): exact, by long division of the significands.
+        internal static double Remainder(double x, double y)
+        {
+            ulong ux = (ulong)BitConverter.DoubleToInt64Bits(x), uy = (ulong)BitConverter.DoubleToInt64Bits(y);
+            int ex = (int)(ux >> 52) & 0x7FF, ey = (int)(uy >> 52) & 0x7FF;
+            ulong sign = ux & 0x8000000000000000UL;
+            if ((uy << 1) == 0 || ex == 0x7FF || double.IsNaN(y)) return (x * y) / (x * y);
+            if ((ux << 1) <= (uy << 1)) return (ux << 1) == (uy << 1) ? 0 * x : x;
+            ulong mx = ux & 0x000FFFFFFFFFFFFFUL, my = uy & 0x000FFFFFFFFFFFFFUL;
+            // Normalise: put the leading 1 at bit 52 (subnormals have none yet).
+            if (ex == 0) { while ((mx & (1UL << 52)) == 0) { mx <<= 1; ex--; } ex++; } else mx |= 1UL << 52;
+            if (ey == 0) { while ((my & (1UL << 52)) == 0) { my <<= 1; ey--; } ey++; } else my |= 1UL << 52;
+            for (; ex > ey; ex--)
+            {
+                if (mx >= my) { mx -= my; if (mx == 0) return 0 * x; }
+                mx <<= 1;
+            }
+            if (mx >= my) { mx -= my; if (mx == 0) return 0 * x; }
+            while ((mx & (1UL << 52)) == 0) { mx <<= 1; ex--; }
+            if (ex > 0) mx = (mx - (1UL << 52)) | ((ulong)ex << 52);
+            else mx >>= 1 - ex; // subnormal result
+            return BitConverter.Int64BitsToDouble((long)(mx | sign));
+        }
+
+        internal static float Remainder(float x, float y) => (float)Remainder((double)x, (double)y);
+
+        // The JIT compiles `%` on floating point to calls to the C library's fmod/fmodf.
+        [System.Runtime.RuntimeExport("fmod")]
+        private static double Fmod(double x, double y) => Remainder(x, y);
+
+        [System.Runtime.RuntimeExport("fmodf")]
+        private static float Fmodf(float x, float y) => Remainder(x, y);
         public static long BigMul(int a, int b) => (long)a * b;
     }
 }

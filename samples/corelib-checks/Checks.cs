@@ -441,8 +441,17 @@ static class Checks
         if (BitOperations.RotateLeft(0x80000001u, 1) != 3u) return "rotate";
         double d = 1.5;
         if ((int)(d * 4) != 6) return "double";
+        // `%` on doubles is IEEE fmod (exact); expected values from C's fmod.
+        if (Rem(5.5, 2.0) != 1.5 || Rem(-7.25, 2.0) != -1.25 || Rem(1e300, 3.0) != 0.0 || Rem(7.0, -3.0) != 1.0) return "fmod simple";
+        if (BitConverter.DoubleToInt64Bits(Rem(3.0, 1e-300)) != BitConverter.DoubleToInt64Bits(6.8895595841191346e-301)) return "fmod tiny divisor";
+        if (Rem(0.1, 0.03) != 0.010000000000000009 || Rem(1e-310, 3e-311) != 1.0000000000004e-311) return "fmod subnormal";
+        if (!double.IsNaN(Rem(1.0, 0.0)) || Rem(2.5, double.PositiveInfinity) != 2.5) return "fmod special";
+        if (RemF(5.5f, 2f) != 1.5f) return "float fmod";
         return null;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] private static double Rem(double a, double b) => a % b;
+    [MethodImpl(MethodImplOptions.NoInlining)] private static float RemF(float a, float b) => a % b;
 
     public static string? Allocation()
     {
