@@ -66,6 +66,54 @@ namespace System
             return value < min ? min : value > max ? max : value;
         }
 
+        // The JIT turns this into sqrtsd; the body only runs if it did not.
+        [Intrinsic]
+        public static double Sqrt(double d)
+        {
+            if (!(d > 0)) return d == 0 ? d : double.NaN;
+            if (double.IsPositiveInfinity(d)) return d;
+            double r = d > 1 ? d / 2 : 1;
+            for (int i = 0; i < 64; i++)
+            {
+                double next = 0.5 * (r + d / r);
+                if (next == r) break;
+                r = next;
+            }
+            return r;
+        }
+
+        // Rounding without SSE4.1 (this machine's guests have SSE2 only): integral values up to 2^52
+        // are exact in a double, larger magnitudes have no fraction.
+        public static double Truncate(double d)
+        {
+            if (!(Abs(d) < 4503599627370496.0)) return d; // NaN, infinities, |d| >= 2^52
+            double t = (double)(long)d;
+            return t == 0 ? (d < 0 || (d == 0 && BitConverter.DoubleToInt64Bits(d) < 0) ? -0.0 : 0.0) : t;
+        }
+
+        public static double Floor(double d)
+        {
+            double t = Truncate(d);
+            return t > d ? t - 1 : t;
+        }
+
+        public static double Ceiling(double d)
+        {
+            double t = Truncate(d);
+            if (t < d) t += 1;
+            return t == 0 && d < 0 ? -0.0 : t;
+        }
+
+        // Round half to even, as .NET's Math.Round(double).
+        public static double Round(double a)
+        {
+            if (!(Abs(a) < 4503599627370496.0)) return a;
+            double f = Floor(a);
+            double fraction = a - f; // exact below 2^52
+            double r = fraction < 0.5 ? f : fraction > 0.5 ? f + 1 : (f % 2 == 0 ? f : f + 1);
+            return r == 0 && a < 0 ? -0.0 : r;
+        }
+
         public static int Sign(int value) => value < 0 ? -1 : value > 0 ? 1 : 0;
         public static int Sign(long value) => value < 0 ? -1 : value > 0 ? 1 : 0;
 

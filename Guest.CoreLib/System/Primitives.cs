@@ -77,6 +77,10 @@ namespace System
         public const double NaN = 0.0 / 0.0;
 
         public static bool IsNaN(double d) => d != d;
+        public static bool IsInfinity(double d) => d == PositiveInfinity || d == NegativeInfinity;
+        public static bool IsPositiveInfinity(double d) => d == PositiveInfinity;
+        public static bool IsNegativeInfinity(double d) => d == NegativeInfinity;
+        public static bool IsFinite(double d) => !IsNaN(d) && !IsInfinity(d);
         public int CompareTo(double value) => m_value < value ? -1 : m_value > value ? 1 : m_value == value ? 0 : IsNaN(m_value) ? (IsNaN(value) ? 0 : -1) : 1;
         public bool Equals(double obj) => m_value == obj || (IsNaN(obj) && IsNaN(m_value));
         public override bool Equals(object? obj) => obj is double d && Equals(d);

@@ -447,6 +447,10 @@ static class Checks
         if (Rem(0.1, 0.03) != 0.010000000000000009 || Rem(1e-310, 3e-311) != 1.0000000000004e-311) return "fmod subnormal";
         if (!double.IsNaN(Rem(1.0, 0.0)) || Rem(2.5, double.PositiveInfinity) != 2.5) return "fmod special";
         if (RemF(5.5f, 2f) != 1.5f) return "float fmod";
+        if (Math.Sqrt(2.0) != 1.4142135623730951 || Math.Sqrt(1e-300) != 1e-150 || !double.IsNaN(Math.Sqrt(-1))) return "sqrt";
+        if (Math.Floor(-1.5) != -2 || Math.Ceiling(1.2) != 2 || Math.Truncate(-3.7) != -3 || Math.Floor(1e300) != 1e300) return "floor/ceiling/truncate";
+        if (BitConverter.DoubleToInt64Bits(Math.Ceiling(-0.5)) != BitConverter.DoubleToInt64Bits(-0.0)) return "ceiling sign of zero";
+        if (Math.Round(2.5) != 2 || Math.Round(3.5) != 4 || Math.Round(-2.5) != -2 || Math.Round(0.49999999999999994) != 0 || Math.Round(-1.2) != -1) return "round half to even";
         return null;
     }
 
