@@ -23,13 +23,18 @@ public static class Solo5BootInfo
     public const int OffsetGuestFeatures = 44;
     public const int OffsetNetRing = 48;
 
+    /// <summary>HVT_FEATURE_RING_IO: the tender runs Solo5's shared network ring at net_ring.</summary>
+    public const uint FeatureRingIo = 1;
+
     /// <summary>
     /// Builds the low-memory image that goes at <see cref="Solo5Layout.BootInfoAddress"/>.
     /// <paramref name="manifest"/> is the binary struct mft with the device fields filled in;
-    /// <paramref name="commandLine"/> the guest arguments joined by single spaces.
+    /// <paramref name="commandLine"/> the guest arguments joined by single spaces;
+    /// <paramref name="netRing"/> the guest address of the shared network ring, 0 when the
+    /// tender offers none (then host_features is 0 and guests use the NET hypercalls).
     /// </summary>
     public static byte[] Build(ulong memorySize, ulong kernelEnd, ulong cpuCycleFrequency,
-        ReadOnlySpan<byte> manifest, string commandLine, out Solo5LowMemory layout)
+        ReadOnlySpan<byte> manifest, string commandLine, out Solo5LowMemory layout, ulong netRing = 0)
     {
         byte[] cmdline = Encoding.UTF8.GetBytes(commandLine);
         if (cmdline.Length > Solo5Layout.CommandLineSize - 1)
@@ -54,8 +59,13 @@ public static class Solo5BootInfo
         BinaryPrimitives.WriteUInt64LittleEndian(bi[OffsetCpuCycleFreq..], cpuCycleFrequency);
         BinaryPrimitives.WriteUInt64LittleEndian(bi[OffsetCmdline..], cmdlineAt);
         BinaryPrimitives.WriteUInt64LittleEndian(bi[OffsetMft..], manifestAt);
-        // Ring I/O is not offered (docs/solo5-mode.md, section 8): host_features, guest_features
-        // and net_ring stay 0, which Solo5's bindings read as "use the NET hypercalls".
+        // guest_features stays 0: the guest writes it. Without a ring, host_features and net_ring
+        // stay 0 too, which Solo5's bindings read as "use the NET hypercalls".
+        if (netRing != 0)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(bi[OffsetHostFeatures..], FeatureRingIo);
+            BinaryPrimitives.WriteUInt64LittleEndian(bi[OffsetNetRing..], netRing);
+        }
         manifest.CopyTo(image.AsSpan((int)(manifestAt - Solo5Layout.BootInfoAddress)));
         cmdline.CopyTo(image.AsSpan((int)(cmdlineAt - Solo5Layout.BootInfoAddress)));
         // The NUL and the rest of the 8192-byte area are already zero.

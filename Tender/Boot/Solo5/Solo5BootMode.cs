@@ -38,11 +38,26 @@ public sealed class Solo5BootMode : IBootMode
         if (context.Ram.GuestPhysicalAddress != 0 || context.Ram.Size < memorySize)
             throw new InvalidOperationException($"Solo5 mode expects RAM at guest-physical 0 of {memorySize:#,0} bytes");
 
+        // Solo5's network ring, when the tender offers one, sits directly above mem_size, as
+        // solo5-hvt puts it; its tables must still cover it, so the total must stay within 4 GiB.
+        ulong ring = context.NetRingAddress, ringSpace = context.NetRingSpace;
+        if (ring != 0)
+        {
+            if (ring != memorySize || ringSpace == 0 || ringSpace % Solo5Layout.LargePageSize != 0)
+                throw new InvalidOperationException($"Solo5 mode expects the net ring right above memory in 2 MiB units, not at 0x{ring:x} + 0x{ringSpace:x}");
+            if (ringSpace > Solo5Layout.MaxMemorySize - memorySize)
+                throw new TenderException(
+                    $"guest memory {memorySize >> 20} MiB plus {ringSpace >> 20} MiB for the network ring is more than Solo5 mode's 4 GiB; " +
+                    $"use --mem={(Solo5Layout.MaxMemorySize - ringSpace) >> 20} or less");
+            if (context.Ram.Size < memorySize + ringSpace)
+                throw new InvalidOperationException("Solo5 mode expects RAM to include the net ring");
+        }
+
         ulong kernelEnd = Solo5BootInfo.KernelEnd(context.Elf);
         byte[] lowMemory = Solo5BootInfo.Build(memorySize, kernelEnd, context.TscFrequencyHz,
-            context.ManifestBinary, context.CommandLine, out Solo5LowMemory low);
+            context.ManifestBinary, context.CommandLine, out Solo5LowMemory low, ring);
 
-        PageTables tables = BuildPageTables(memorySize);
+        PageTables tables = BuildPageTables(memorySize + ringSpace);
         if (tables.PhysicalAddress + (ulong)tables.Image.Length > Solo5Layout.BootInfoAddress)
             throw new InvalidOperationException("Solo5 page tables overlap the boot info");
 
@@ -57,32 +72,37 @@ public sealed class Solo5BootMode : IBootMode
             Fpu = null,   // solo5-hvt leaves KVM's reset state (FCW 0x37f, MXCSR 0x1f80)
             Cpuid = null, // solo5-hvt passes KVM_GET_SUPPORTED_CPUID through unchanged
             // solo5-hvt accepts a guest buffer [gpa, gpa + len) only if gpa + len < mem_size
-            // (strictly): the last byte of memory is never part of a hypercall argument. It checks
-            // bounds only, not page rights, so everything else is readable and writable.
+            // (strictly): the last byte of memory is never part of a hypercall argument, and
+            // neither is the net ring above it. It checks bounds only, not page rights, so
+            // everything else is readable and writable.
             GuestAccess = new GuestAccessMap().Add(0, memorySize - 1, writable: true),
             FaultReporter = null, // no fault stub: with no IDT an exception is a triple fault
-            LayoutDescription = Describe(memorySize, kernelEnd, low, tables, context.Elf),
+            // A Solo5 guest's cookie is the trap frame its exception handler saved, never text.
+            HaltCookie = bytes => Solo5HaltCookie.DescribeTrapFrame(bytes),
+            LayoutDescription = Describe(memorySize, kernelEnd, low, tables, context.Elf, ring, ringSpace),
         };
     }
 
     /// <summary>
     /// The mappings solo5-hvt's tables make, identity-mapped and supervisor-only: nothing below
     /// 0x10000 (null page, GDT, the tables themselves); 0x10000–1 MiB read-only (boot info,
-    /// manifest, command line); the rest of memory read-write. No NX anywhere (EFER.NXE is off,
-    /// where an NX bit would be a reserved-bit fault), so every region is marked executable.
+    /// manifest, command line); the rest of the allocation (memory and the net ring above it)
+    /// read-write. No NX anywhere (EFER.NXE is off, where an NX bit would be a reserved-bit
+    /// fault), so every region is marked executable.
     /// </summary>
-    public static PageTables BuildPageTables(ulong memorySize)
+    public static PageTables BuildPageTables(ulong mappedSize)
     {
         var builder = new PageTableBuilder(Solo5Layout.PageTablesAddress, Solo5Layout.PageTablesMaxBytes,
             forbidWritableExecutable: false);
         builder.Map(new Region(Solo5Layout.BootInfoAddress, Solo5Layout.BootInfoAddress,
             Solo5Layout.ImageBase - Solo5Layout.BootInfoAddress, PageFlags.Executable));
         builder.Map(new Region(Solo5Layout.ImageBase, Solo5Layout.ImageBase,
-            memorySize - Solo5Layout.ImageBase, PageFlags.Writable | PageFlags.Executable));
+            mappedSize - Solo5Layout.ImageBase, PageFlags.Writable | PageFlags.Executable));
         return builder.Build();
     }
 
-    private static List<string> Describe(ulong memorySize, ulong kernelEnd, Solo5LowMemory low, PageTables tables, ElfImage elf)
+    private static List<string> Describe(ulong memorySize, ulong kernelEnd, Solo5LowMemory low, PageTables tables, ElfImage elf,
+        ulong ring, ulong ringSpace)
     {
         var lines = new List<string>
         {
@@ -93,6 +113,8 @@ public sealed class Solo5BootMode : IBootMode
         foreach (LoadSegment s in elf.LoadSegments)
             lines.Add($"solo5: segment {s.FlagsText} 0x{s.VirtualAddress:x}-0x{s.End - 1:x} (file 0x{s.FileSize:x})");
         lines.Add($"solo5: kernel_end 0x{kernelEnd:x}, entry 0x{elf.Entry:x}, stack top 0x{memorySize - 8:x}");
+        if (ring != 0)
+            lines.Add($"solo5: network ring 0x{ring:x}-0x{ring + ringSpace - 1:x} (host_features RING_IO), not usable by hypercalls");
         return lines;
     }
 

@@ -133,10 +133,14 @@ public class Solo5BootTests
         var withFrame = Solo5Run.Run(Solo5Guests.Probe, "abort");
         Assert.True(withFrame.ExitCode == 255, withFrame.ToString());
         Assert.Contains("Solo5: ABORT: probe.c:1: Fatal trap\n", withFrame.Stdout);
+        // The cookie is read as the trap frame probe.c passed, not as text.
+        Assert.Contains("trap frame at the HALT cookie: rip 0x100123 rsp 0x1ffff80 rflags 0x10046 cs 0x8 (CPL 0) ss 0x10 error code 0x2 cr2 0xcafe000",
+            withFrame.Stderr);
 
         var plain = Solo5Run.Run(Solo5Guests.Probe, "abort-nocookie");
         Assert.True(plain.ExitCode == 255, plain.ToString());
         Assert.Contains("Solo5: ABORT: probe.c:2: assertion failed\n", plain.Stdout);
+        Assert.DoesNotContain("trap frame", plain.Stderr);
     }
 
     [KvmFact]

@@ -33,8 +33,9 @@
 #define MFT_ENTRY_SIZE   104
 #define MFT_RESERVED_FIRST 0x40000000
 #define MFT_BLOCK_BASIC  1
+#define MFT_NET_BASIC    2
 
-#ifdef GUEST_BLOCK
+#if defined(GUEST_BLOCK) || defined(GUEST_NET)
 #define MFT_ENTRIES 2
 #else
 #define MFT_ENTRIES 1
@@ -74,6 +75,13 @@ guest_mft:
     .ascii "storage"
     .fill 68 - 7, 1, 0
     .long MFT_BLOCK_BASIC
+    .fill 16 + 8 + 8, 1, 0
+#endif
+#ifdef GUEST_NET
+    /* entry 1: a network device named "service0" */
+    .ascii "service0"
+    .fill 68 - 8, 1, 0
+    .long MFT_NET_BASIC
     .fill 16 + 8 + 8, 1, 0
 #endif
 
