@@ -245,6 +245,25 @@ public class DeprivilegedRunTests
     }
 
     [KvmFact]
+    public void Log_levels_quiet_shows_only_errors_info_shows_the_boot()
+    {
+        var info = Run(TestGuests.Build("exit7"), "--log-level=info");
+        Assert.True(info.ExitCode == 7, info.ToString());
+        Assert.Contains("tender: information: booting ", info.Stderr);
+        Assert.Contains("in deprivileged mode: 32 MiB", info.Stderr);
+        Assert.Contains("guest halted with status 7", info.Stderr);
+
+        var quiet = Run(TestGuests.Build("hello"), "--quiet", "--", "shh");
+        Assert.True(quiet.ExitCode == 0, quiet.ToString());
+        Assert.Equal("hello from the guest: shh\n", quiet.Stdout);
+        Assert.Equal("", quiet.Stderr);
+
+        var crash = Run(TestGuests.Build("fault", ("KIND", "1")), "--quiet");
+        Assert.True(crash.ExitCode == 125, crash.ToString());
+        Assert.Contains("#DE divide error", crash.Stderr); // errors are still shown
+    }
+
+    [KvmFact]
     public void Trace_to_a_file_as_json_lines()
     {
         string file = Path.Combine(Path.GetTempPath(), $"tender-trace-{Guid.NewGuid():N}.jsonl");
