@@ -156,6 +156,19 @@ public sealed unsafe class Vcpu : IDisposable
         }
     }
 
+    /// <summary>The MMIO exit just returned by <see cref="Run"/> (reason must be Mmio); a read's result
+    /// goes into <see cref="MmioExit.Data"/> before the next Run.</summary>
+    public MmioExit MmioExit
+    {
+        get
+        {
+            byte* p = RunPage;
+            uint length = Math.Min(*(uint*)(p + KvmRunLayout.MmioLen), 8u);
+            return new MmioExit(*(ulong*)(p + KvmRunLayout.MmioPhysAddr), p[KvmRunLayout.MmioIsWrite] != 0,
+                new Span<byte>(p + KvmRunLayout.MmioData, (int)length));
+        }
+    }
+
     /// <summary>Decodes the last exit into a description (allocates: for the non-hot exits).</summary>
     public VmExit DecodeExit(VmExitReason reason)
     {

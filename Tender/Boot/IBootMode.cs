@@ -102,6 +102,14 @@ public sealed class BootContext
 
     /// <summary>Bytes reserved for the ring above MemorySize (a multiple of 2 MiB), 0 when not offered.</summary>
     public ulong NetRingSpace { get; init; }
+
+    /// <summary>
+    /// PCI windows (docs/pci.md): the DMA area at 2^40 and each device's BAR windows, as
+    /// guest-virtual → guest-physical regions with their rights (user, NX; BARs uncached). The
+    /// mode maps them for the guest and leaves them out of GuestAccess (no hypercall buffer there).
+    /// Empty unless the guest has PCI devices; only deprivileged mode supports them.
+    /// </summary>
+    public IReadOnlyList<(Tender.Paging.Region Region, string What)> DeviceWindows { get; init; } = [];
 }
 
 /// <summary>The entry state and the per-mode hooks the run loop needs.</summary>

@@ -28,6 +28,8 @@ internal sealed class RunArguments
 
     public List<string> Tokens { get; } = [];
     public List<Devices.DeviceOption> Devices { get; } = [];
+    /// <summary>--pci:NAME=VALUE options (issue 6), checked against the manifest by PciAttachment.</summary>
+    public List<PciSupport.PciOption> PciDevices { get; } = [];
     public bool Trace { get; private set; }
     public string? TracePath { get; private set; }
     public string? Kernel { get; private set; }
@@ -69,6 +71,15 @@ internal sealed class RunArguments
                 if (path.Length == 0) throw new TenderException("--trace=: the file name is empty (use --trace alone for stderr)");
                 result.Trace = true;
                 result.TracePath = path;
+                continue;
+            }
+            if (token.StartsWith("--pci:", StringComparison.Ordinal))
+            {
+                string rest = token["--pci:".Length..];
+                int equals = rest.IndexOf('=');
+                if (equals <= 0 || equals == rest.Length - 1)
+                    throw new TenderException($"{token}: expected --pci:NAME=emulated-ixgbe[,tap=IF|,cable=NAME][,mac=MAC][,trace] or --pci:NAME=0000:BB:DD.F");
+                result.PciDevices.Add(new PciSupport.PciOption(rest[..equals], rest[(equals + 1)..]));
                 continue;
             }
             if (TryDevice(token, out var device))

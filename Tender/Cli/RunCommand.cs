@@ -133,6 +133,7 @@ internal static class RunCommand
             Timeout = timeout,
             TimeoutText = timeoutText,
             Devices = split.Devices,
+            PciDevices = split.PciDevices,
         };
     }
 

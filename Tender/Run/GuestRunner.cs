@@ -24,11 +24,13 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         var elf = ElfImage.Load(options.KernelPath);
         var mode = BootModes.For(elf.Kind);
         var manifest = ManifestSource.Resolve(options.ManifestPath, elf);
-        foreach (var pci in manifest.PciDevices)
-            throw new TenderException($"manifest declares PCI device '{pci.Name}', but PCI devices are not supported by tender run yet");
+        using var pci = PciSupport.PciAttachment.Match(manifest, options.PciDevices);
+        if (!pci.IsEmpty && mode is not Boot.Deprivileged.DeprivilegedBootMode)
+            throw new TenderException($"the manifest declares PCI devices; they are supported in deprivileged mode only, not in {mode.Name} mode");
         using var devices = AttachDevices(manifest, options.Devices);
         byte[] manifestBinary = Solo5Mft.Encode(manifest);
         devices.FillManifest(manifestBinary);
+        pci.FillManifest(manifest, manifestBinary);
         using var poller = new DevicePoller();
         devices.AddTo(poller);
         stop.OnStop(poller.Wake);
@@ -56,6 +58,8 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         }
         var vcpu = vm.CreateVcpu(0);
         var supportedCpuid = kvm.GetSupportedCpuid();
+        var deviceWindows = pci.Realize(vm);
+        using var pciPump = pci.PumpStopper(); // disposed before the VM: the pump writes into the DMA slot
         ulong tscHz = vcpu.GetTscKhz() * 1000;
 
         var setup = mode.Prepare(new BootContext
@@ -72,6 +76,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
             SupportedCpuid = supportedCpuid,
             NetRingAddress = ringAddress,
             NetRingSpace = ringSpace,
+            DeviceWindows = deviceWindows,
         });
         var prepared = Stopwatch.GetElapsedTime(bootTimestamp);
         vcpu.SetCpuid(setup.Cpuid ?? supportedCpuid);
@@ -94,7 +99,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         var hypercalls = new HypercallHandler(ram, setup.GuestAccess, console, devices, poller, tracer, setup.HaltCookie);
         using var ring = ringSpace == 0 ? null : StartRing(vm, ram, ringAddress, setup.GuestAccess, devices, vcpu, tracer);
         stop.Attach(vcpu);
-        return Loop(vm, vcpu, hypercalls, setup.FaultReporter, ring);
+        return Loop(vm, vcpu, hypercalls, setup.FaultReporter, ring, pci);
     }
 
     private static unsafe NetRingService StartRing(Vm vm, GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, Vcpu vcpu, HypercallTracer? tracer)
@@ -141,7 +146,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         }
     }
 
-    private RunOutcome Loop(Vm vm, Vcpu vcpu, HypercallHandler hypercalls, IFaultReporter? faults, NetRingService? ring)
+    private RunOutcome Loop(Vm vm, Vcpu vcpu, HypercallHandler hypercalls, IFaultReporter? faults, NetRingService? ring, PciSupport.PciAttachment pci)
     {
         while (true)
         {
@@ -187,6 +192,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
                 }
                 return Crash(vm, vcpu, $"port I/O the tender does not handle: {io}", []);
             }
+            if (reason == VmExitReason.Mmio && pci.TryHandleMmio(vcpu.MmioExit)) continue; // an emulated device's register
             if (reason == VmExitReason.Interrupted) continue; // a stop request, or a stray signal: the loop head decides
             var exit = vcpu.DecodeExit(reason);
             return Crash(vm, vcpu, exit.Describe(), []);

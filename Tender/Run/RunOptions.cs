@@ -17,6 +17,7 @@ internal sealed record RunOptions
     public TimeSpan? Timeout { get; init; }
     public string? TimeoutText { get; init; }
     public IReadOnlyList<Devices.DeviceOption> Devices { get; init; } = [];
+    public IReadOnlyList<PciSupport.PciOption> PciDevices { get; init; } = [];
 
     /// <summary>solo5-hvt's default.</summary>
     public const ulong DefaultMemoryMiB = 512;

@@ -92,6 +92,13 @@ public sealed class DeprivilegedBootMode : IBootMode
             layout.Add($"  [0x{ring:x9}, 0x{ringEnd:x9}) RW- shared network ring (not usable as a buffer)");
         }
 
+        foreach (var (window, what) in context.DeviceWindows)
+        {
+            // Mapped for the guest, never in the access map: hypercall buffers stay in RAM.
+            regions.Add(window);
+            layout.Add($"  [0x{window.VirtualAddress:x}, 0x{window.VirtualAddress + window.Length:x}) {Rights(window.Flags)}{((window.Flags & PageFlags.Uncached) != 0 ? " uncached" : "")} {what} -> guest-physical 0x{window.PhysicalAddress:x}");
+        }
+
         // --- The system area (supervisor only).
         ulong sys = SystemAreaBase;
         regions.Add(new Region(sys + GdtOffset, sys + GdtOffset, StubOffset - GdtOffset, PageFlags.Writable)); // GDT, IDT, TSS
