@@ -1,0 +1,2 @@
+// Owned file descriptors are Tender.Host's FileDescriptor (SafeHandle), shared with the device layer.
+global using FileDescriptor = Tender.Host.FileDescriptor;
