@@ -9,7 +9,7 @@ public static class BootModes
     public static IBootMode For(GuestKind kind) => kind switch
     {
         GuestKind.Deprivileged => new DeprivilegedBootMode(),
-        GuestKind.Solo5 => throw new TenderException("Solo5 hvt guests are not supported by this build yet (Solo5 mode is being written)"),
+        GuestKind.Solo5 => new Solo5.Solo5BootMode(),
         _ => throw new TenderException($"unknown guest kind {kind}"),
     };
 }
