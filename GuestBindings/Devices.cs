@@ -11,39 +11,42 @@ namespace GuestBindings
         NotSupported = 2,
     }
 
-    // Typed device access. The API shape is final; the I/O behind it comes with the tender's device
-    // support (a later issue). Until then acquiring reports NotPresent, or NotSupported when the
-    // manifest does list the device: nothing is ever faked.
+    // Typed device access: BlockDevice (BlockDevice.cs), NetDevice (NetDevice.cs over NetRing.cs and the
+    // device hypercalls in DeviceCalls.cs). PCI and DMA access come with the tender's PCI support (a
+    // later issue): until then acquiring reports NotPresent, or NotSupported when the manifest does
+    // list the device: nothing is ever faked.
 
-    /// <summary>A network interface (NET_BASIC).</summary>
-    public sealed class NetDevice
+    /// <summary>A PCI device (PCI_BASIC) whose BARs the tender maps at 2^39 + n·2^34 + i·2^30.</summary>
+    public sealed class PciDevice
     {
-        private NetDevice() { }
+        private PciDevice() { }
 
         public int Handle { get; private set; }
-        public byte[] MacAddress { get; private set; } = new byte[6];
-        public int Mtu { get; private set; }
+        public ushort VendorId { get; private set; }
+        public ushort DeviceId { get; private set; }
 
-        public static DeviceStatus TryAcquire(string name, out NetDevice? device)
+        /// <summary>Guest-virtual address of BAR <paramref name="index"/> (0 when not mapped).</summary>
+        public ulong GetBarAddress(int index) => 0;
+
+        public static DeviceStatus TryAcquire(string name, out PciDevice? device)
         {
             device = null;
-            return Manifest.TryFind(name, DeviceKind.NetBasic, out ManifestDevice? d) && d.Attached ? DeviceStatus.NotSupported : DeviceStatus.NotPresent;
+            return Manifest.TryFind(name, DeviceKind.PciBasic, out ManifestDevice? d) && d.Attached ? DeviceStatus.NotSupported : DeviceStatus.NotPresent;
         }
     }
 
-    /// <summary>A block device (BLOCK_BASIC).</summary>
-    public sealed class BlockDevice
+    /// <summary>The DMA area at guest-virtual 2^40 (IOVA = guest-virtual address).</summary>
+    public sealed class DmaRegion
     {
-        private BlockDevice() { }
+        private DmaRegion() { }
 
-        public int Handle { get; private set; }
-        public ulong Capacity { get; private set; }
-        public int BlockSize { get; private set; }
+        public ulong Address { get; private set; }
+        public ulong Size { get; private set; }
 
-        public static DeviceStatus TryAcquire(string name, out BlockDevice? device)
+        public static DeviceStatus TryAcquire(out DmaRegion? region)
         {
-            device = null;
-            return Manifest.TryFind(name, DeviceKind.BlockBasic, out ManifestDevice? d) && d.Attached ? DeviceStatus.NotSupported : DeviceStatus.NotPresent;
+            region = null;
+            return DeviceStatus.NotPresent;
         }
     }
 }

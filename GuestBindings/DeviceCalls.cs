@@ -1,0 +1,102 @@
+using System.Runtime.InteropServices;
+
+namespace GuestBindings
+{
+    /// <summary>What a device call returned: Solo5's <c>solo5_result_t</c>, as the tender answers it.</summary>
+    public enum Solo5Result
+    {
+        /// <summary>SOLO5_R_OK: done.</summary>
+        Ok = 0,
+        /// <summary>SOLO5_R_AGAIN: nothing to read now (network only).</summary>
+        Again = 1,
+        /// <summary>SOLO5_R_EINVAL: the request was refused (bad handle, range, alignment, size, or a read-only device).</summary>
+        InvalidArgument = 2,
+        /// <summary>SOLO5_R_EUNSPEC: the host failed.</summary>
+        Unspecified = 3,
+    }
+
+    // The device hypercalls (hvt_abi.h; docs/abi.md): BLKWRITE 4, BLKREAD 5, NETWRITE 6, NETREAD 7, and
+    // the boot-info fields of Solo5's ring I/O (offsets 40..55 of struct hvt_boot_info, docs/ring-io.md).
+    // Kept apart from Hypercalls.cs, which holds the calls every guest makes. One argument struct per call
+    // suffices: the guest has one thread and the tender finishes a call before the guest goes on.
+    internal static unsafe class DeviceCalls
+    {
+        private const uint BlockWrite = 4;
+        private const uint BlockRead = 5;
+        private const uint NetWrite = 6;
+        private const uint NetRead = 7;
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct BlockArgs { internal ulong Handle; internal ulong Offset; internal ulong Data; internal ulong Length; internal int Result; }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct NetArgs { internal ulong Handle; internal ulong Data; internal ulong Length; internal int Result; }
+
+        private static BlockArgs s_block;
+        private static NetArgs s_net;
+        // An empty span gives a null pointer; the tender would take a null buffer for a bad pointer
+        // (a crash) rather than a bad length (EINVAL), so empty requests point here instead.
+        private static ulong s_empty;
+
+        private static ulong Address(byte* data)
+        {
+            if (data != null) return (ulong)data;
+            fixed (ulong* p = &s_empty) return (ulong)p;
+        }
+
+        internal static Solo5Result Block(bool write, ulong handle, ulong offset, byte* data, ulong length)
+        {
+            fixed (BlockArgs* a = &s_block)
+            {
+                a->Handle = handle;
+                a->Offset = offset;
+                a->Data = Address(data);
+                a->Length = length;
+                a->Result = (int)Solo5Result.Unspecified;
+                Hypercalls.Hypercall(Hypercalls.PortBase + (write ? BlockWrite : BlockRead), (uint)(ulong)a);
+                return (Solo5Result)a->Result;
+            }
+        }
+
+        internal static Solo5Result NetworkWrite(ulong handle, byte* data, ulong length)
+        {
+            fixed (NetArgs* a = &s_net)
+            {
+                a->Handle = handle;
+                a->Data = Address(data);
+                a->Length = length;
+                a->Result = (int)Solo5Result.Unspecified;
+                Hypercalls.Hypercall(Hypercalls.PortBase + NetWrite, (uint)(ulong)a);
+                return (Solo5Result)a->Result;
+            }
+        }
+
+        internal static Solo5Result NetworkRead(ulong handle, byte* data, ulong capacity, out int length)
+        {
+            fixed (NetArgs* a = &s_net)
+            {
+                a->Handle = handle;
+                a->Data = Address(data);
+                a->Length = capacity;
+                a->Result = (int)Solo5Result.Unspecified;
+                Hypercalls.Hypercall(Hypercalls.PortBase + NetRead, (uint)(ulong)a);
+                var r = (Solo5Result)a->Result;
+                // The tender sets len to the frame's size; never trust it beyond the buffer.
+                length = r == Solo5Result.Ok && a->Length <= capacity ? (int)a->Length : 0;
+                return r;
+            }
+        }
+
+        // Ring I/O in the boot info (Solo5 >= 0.11 layout; the tender always writes the 56-byte struct).
+        private const int OffsetHostFeatures = 40;
+        private const int OffsetGuestFeatures = 44;
+        private const int OffsetNetRing = 48;
+        internal const uint FeatureRingIo = 1;
+
+        internal static uint HostFeatures => *(uint*)((byte*)Hypercalls.GetBootInfo() + OffsetHostFeatures);
+
+        internal static ulong NetRingAddress => *(ulong*)((byte*)Hypercalls.GetBootInfo() + OffsetNetRing);
+
+        internal static void AcceptFeatures(uint features) => *(uint*)((byte*)Hypercalls.GetBootInfo() + OffsetGuestFeatures) |= features;
+    }
+}
