@@ -33,7 +33,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         pci.FillManifest(manifest, manifestBinary);
         using var poller = new DevicePoller();
         devices.AddTo(poller);
-        stop.OnStop(poller.Wake);
+        using var stopWakesPoller = stop.OnStop(poller.Wake); // ends before the poller is disposed
 
         if (options.MemoryMiB == 0 || options.MemoryMiB > (1UL << 44) >> 20)
             throw new TenderException($"--mem={options.MemoryMiB}: must be a positive number of MiB");
@@ -98,7 +98,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         using var console = Console.OpenStandardOutput();
         var hypercalls = new HypercallHandler(ram, setup.GuestAccess, console, devices, poller, tracer, setup.HaltCookie);
         using var ring = ringSpace == 0 ? null : StartRing(vm, ram, ringAddress, setup.GuestAccess, devices, vcpu, tracer);
-        stop.Attach(vcpu);
+        using var stopKicksVcpu = stop.Attach(vcpu); // ends before the vCPU is disposed
         return Loop(vm, vcpu, hypercalls, setup.FaultReporter, ring, pci);
     }
 

@@ -7,10 +7,18 @@ namespace Tender.Run;
 /// Stops a running guest from outside the vCPU thread: SIGINT, SIGTERM and --timeout. The first
 /// request wins and fixes the exit code; the vCPU is kicked out of KVM_RUN and a POLL sleep is cut
 /// short.
+///
+/// A signal can arrive at any moment, including after the run ended on its own while the vCPU and
+/// the poller are being torn down. So the vCPU and the wake-up action are held only for the scope
+/// the caller gives them (<see cref="Attach"/> and <see cref="OnStop"/> return that scope), and
+/// every use happens under one lock that the scope's end also takes: a late request never touches
+/// a disposed object.
 /// </summary>
 internal sealed class StopController : IDisposable
 {
+    private readonly object _gate = new();
     private readonly ManualResetEventSlim _stopped = new(false);
+    private bool _disposed;
     private readonly List<IDisposable> _registrations = [];
     private Vcpu? _vcpu;
     private RunOutcome? _outcome;
@@ -40,26 +48,52 @@ internal sealed class StopController : IDisposable
             null, timeout, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Also called on a stop request: ends a POLL sleep in the device poller.</summary>
-    public void OnStop(Action wake)
+    /// <summary>
+    /// Also called on a stop request, until the returned scope ends: ends a POLL sleep in the
+    /// device poller. End the scope before disposing what <paramref name="wake"/> uses.
+    /// </summary>
+    public IDisposable OnStop(Action wake)
     {
-        Volatile.Write(ref _wakeSleepers, wake);
-        if (Outcome is not null) wake();
+        lock (_gate)
+        {
+            _wakeSleepers = wake;
+            if (_outcome is not null) wake();
+        }
+        return new Scope(this, () => _wakeSleepers = null);
     }
 
-    /// <summary>The vCPU to kick once it exists (a request made before is applied at once).</summary>
-    public void Attach(Vcpu vcpu)
+    /// <summary>
+    /// The vCPU to kick, until the returned scope ends (a request made before is applied at once).
+    /// End the scope before disposing the vCPU.
+    /// </summary>
+    public IDisposable Attach(Vcpu vcpu)
     {
-        Volatile.Write(ref _vcpu, vcpu);
-        if (Outcome is not null) vcpu.Kick();
+        lock (_gate)
+        {
+            _vcpu = vcpu;
+            if (_outcome is not null) vcpu.Kick();
+        }
+        return new Scope(this, () => _vcpu = null);
     }
 
     public void Request(RunOutcome outcome)
     {
-        if (Interlocked.CompareExchange(ref _outcome, outcome, null) is not null) return;
-        _stopped.Set();
-        Volatile.Read(ref _wakeSleepers)?.Invoke();
-        Volatile.Read(ref _vcpu)?.Kick();
+        lock (_gate)
+        {
+            if (_disposed || _outcome is not null) return; // the first request wins
+            Volatile.Write(ref _outcome, outcome);
+            _stopped.Set();
+            _wakeSleepers?.Invoke();
+            _vcpu?.Kick();
+        }
+    }
+
+    private sealed class Scope(StopController owner, Action clear) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (owner._gate) clear();
+        }
     }
 
     /// <summary>Sleeps up to <paramref name="nanoseconds"/>, returning early if a stop is requested.</summary>
@@ -83,6 +117,13 @@ internal sealed class StopController : IDisposable
     {
         _timer?.Dispose();
         foreach (var registration in _registrations) registration.Dispose();
+        lock (_gate)
+        {
+            // A signal handler already running may still call Request: it sees _disposed.
+            _disposed = true;
+            _vcpu = null;
+            _wakeSleepers = null;
+        }
         _stopped.Dispose();
     }
 }

@@ -233,6 +233,46 @@ public class DeprivilegedRunTests
         Assert.Contains($"stopped by {name}", r.Stderr);
     }
 
+    // Signals keep arriving while the run ends and the VM is torn down (as `timeout` or a CI runner
+    // may send them): the first one decides the exit code, later ones must not touch the disposed
+    // vCPU or poller (that once crashed the tender with an unhandled ObjectDisposedException).
+    [KvmFact]
+    public void Repeated_signals_during_shutdown_keep_the_first_outcome()
+    {
+        using var tender = TenderProcess.Start("run", "--mem=32", TestGuests.Build("loop"));
+        tender.WaitForOutput("looping\n", TimeSpan.FromSeconds(30));
+        SignalRepeatedly(tender, TenderProcess.Sigterm);
+        var r = tender.WaitForExit();
+        Assert.True(r.ExitCode == 143, r.ToString());
+        Assert.DoesNotContain("Unhandled", r.Stderr);
+        Assert.DoesNotContain("internal error", r.Stderr);
+    }
+
+    [KvmFact]
+    public void A_signal_racing_a_guest_that_halts_on_its_own_never_crashes_the_tender()
+    {
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            using var tender = TenderProcess.Start("run", "--mem=32", TestGuests.Build("exit7"));
+            Thread.Sleep(40 * attempt); // land the signals at different points of boot, run and teardown
+            SignalRepeatedly(tender, TenderProcess.Sigterm);
+            var r = tender.WaitForExit();
+            Assert.True(r.ExitCode is 7 or 143, r.ToString());
+            Assert.DoesNotContain("Unhandled", r.Stderr);
+            Assert.DoesNotContain("internal error", r.Stderr);
+        }
+    }
+
+    private static void SignalRepeatedly(TenderProcess tender, int signal)
+    {
+        for (int i = 0; i < 40; i++)
+        {
+            try { tender.Signal(signal); }
+            catch (InvalidOperationException) { return; } // the process is gone
+            Thread.Sleep(3);
+        }
+    }
+
     [KvmFact]
     public void Trace_prints_each_hypercall_with_its_arguments()
     {
