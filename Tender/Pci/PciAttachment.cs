@@ -283,6 +283,11 @@ internal sealed class PciAttachment : IDisposable
         _stopPoller?.Wake();
         _pump?.Join();
         _pump = null;
+        if (_ports is null) return;
+        foreach (var port in _ports.Ports)
+            if (port.Tap is { SendFailures: > 0 } tap)
+                Log.Warning("pci {Name}: the TAP refused {Count} frame(s) the guest sent", port.Name, tap.SendFailures);
+        _ports = null;
     }
 
     public void Dispose()

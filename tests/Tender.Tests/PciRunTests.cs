@@ -239,6 +239,10 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
         tender.WaitForOutput("ixgbe-forward: forwarding", TimeSpan.FromSeconds(40));
         Assert.Contains("ixgbe-forward: port0 link up at 10000 Mbit/s", tender.StdoutSoFar);
         Assert.Contains("ixgbe-forward: port1 link up at 10000 Mbit/s", tender.StdoutSoFar);
+        // What GuestBindings told the guest: the DMA window and device n's BAR0 at 2^39 + n·2^34.
+        Assert.Contains("ixgbe-forward: DMA area 0x10000000000, 16 MiB", tender.StdoutSoFar);
+        Assert.Contains("ixgbe-forward: port0 is PCI device 0, BAR0 at 0x8000000000", tender.StdoutSoFar);
+        Assert.Contains("ixgbe-forward: port1 is PCI device 1, BAR0 at 0x8400000000", tender.StdoutSoFar);
 
         var clock = Stopwatch.StartNew();
         var aToB = Enumerable.Range(0, PerDirection).Select(i => Frames.Make(b.InterfaceMac, a.InterfaceMac, 60 + i * 7 % 1454, i)).ToList();
