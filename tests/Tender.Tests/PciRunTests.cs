@@ -275,6 +275,30 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("device error", r.Stderr);
     }
 
+    private static readonly Lazy<string> HttpElf = new(() => BuildSample("ixgbe-http"));
+
+    [HostFact(NetworkNeeds)]
+    public void Http_sample_serves_curl_through_guest_stack_over_the_ixgbe_driver()
+    {
+        const int Requests = 5;
+        using var ns = new TestNamespace("tph");
+        ns.AddTap("tph0", "10.0.0.1/24");
+        using var tender = ns.Run(() => TenderProcess.Start("run", "--mem=64", "--timeout=50s", "--manifest", SampleManifest("ixgbe-http"),
+            "--pci:port0=emulated-ixgbe,tap=tph0", HttpElf.Value, $"--requests={Requests}"));
+        tender.WaitForOutput("ixgbe-http: serving on port 80", TimeSpan.FromSeconds(40));
+        for (int i = 1; i <= Requests; i++)
+        {
+            var (exit, body) = ns.TryExec("curl", "-s", "-S", "-m", "10", "http://10.0.0.2/");
+            Assert.True(exit == 0, $"curl {i} failed ({exit}): {body}\n{tender.StdoutSoFar}");
+            Assert.Equal($"hello from ixgbe {i}", body.TrimEnd()); // the command runner trims the trailing newline
+        }
+        var r = tender.WaitForExit();
+        output.WriteLine(r.ToString());
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains($"ixgbe-http: answered {Requests}", r.Stdout);
+        Assert.DoesNotContain("device error", r.Stderr);
+    }
+
     private static byte[]? ReceiveTest(PacketSocket socket, TimeSpan? timeout = null)
     {
         var limit = Stopwatch.StartNew();
