@@ -97,26 +97,35 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         using var tracer = options.Trace ? new HypercallTracer(options.TracePath, options.TraceFormat, bootTimestamp) : null;
         using var console = Console.OpenStandardOutput();
         var hypercalls = new HypercallHandler(ram, setup.GuestAccess, console, devices, poller, tracer, setup.HaltCookie);
-        using var ring = ringSpace == 0 ? null : StartRing(vm, ram, ringAddress, setup.GuestAccess, devices, vcpu, tracer);
+        using var ring = ringSpace == 0 ? null : StartRing(vm, ram, ringAddress, setup.GuestAccess, devices, tracer);
         using var stopKicksVcpu = stop.Attach(vcpu); // ends before the vCPU is disposed
         return Loop(vm, vcpu, hypercalls, setup.FaultReporter, ring, pci);
     }
 
-    private static unsafe NetRingService StartRing(Vm vm, GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, Vcpu vcpu, HypercallTracer? tracer)
+    private unsafe NetRingService StartRing(Vm vm, GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, HypercallTracer? tracer)
     {
         // The area is inside RAM (checked), which stays mapped until the VM is disposed, after this service.
         ram.GetSpan(address, (ulong)HvtRingLayout.Size);
         var area = new NetRingArea(ram.UnsafeHostPointer + address, address);
         var service = new NetRingService(area, new GuestBufferAccess(ram, access), devices.NetworkByHandle);
-        // A fault on the I/O thread ends the guest: kick the vCPU out; the run loop reports it.
-        service.Faulted += _ => vcpu.Kick();
-        if (tracer is not null) service.Trace = batch => tracer.RecordRing(batch);
-        // The kick reaches the I/O thread inside KVM, without an exit, where KVM can do it.
-        bool ioEventFd = vm.TryAddPortEventFd(HvtAbi.RingKickPort, 4, service.KickDescriptor);
-        service.Start();
-        Log.Debug("network ring at 0x{Address:x} ({Size} bytes), kick {Kick}", address, HvtRingLayout.Size,
-            ioEventFd ? "by KVM_IOEVENTFD" : "by port-I/O exit");
-        return service;
+        try
+        {
+            // A fault on the I/O thread ends the guest: the run loop reports it. Through the stop
+            // controller, so a guest waiting in POLL (not in KVM_RUN) is woken as well.
+            service.Faulted += _ => stop.Interrupt();
+            if (tracer is not null) service.Trace = batch => tracer.RecordRing(batch);
+            // The kick reaches the I/O thread inside KVM, without an exit, where KVM can do it.
+            bool ioEventFd = vm.TryAddPortEventFd(HvtAbi.RingKickPort, 4, service.KickDescriptor);
+            service.Start();
+            Log.Debug("network ring at 0x{Address:x} ({Size} bytes), kick {Kick}", address, HvtRingLayout.Size,
+                ioEventFd ? "by KVM_IOEVENTFD" : "by port-I/O exit");
+            return service;
+        }
+        catch
+        {
+            service.Dispose();
+            throw;
+        }
     }
 
     private static ulong AlignUp(ulong value, ulong unit) => (value + unit - 1) & ~(unit - 1);
@@ -171,7 +180,8 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
                     }
                     continue;
                 }
-                if (io.Port == HvtAbi.RingKickPort && io.IsOut && ring is not null)
+                // Solo5's kick is a 32-bit out (its ioeventfd matches 4 bytes); other widths are no kick.
+                if (io.Port == HvtAbi.RingKickPort && io.IsOut && io.Size == 4 && io.Count == 1 && ring is not null)
                 {
                     ring.Kick(); // without KVM_IOEVENTFD the kick is an exit; it wakes the ring's I/O thread
                     continue;

@@ -88,6 +88,21 @@ internal sealed class StopController : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the vCPU thread return to the run loop's head soon without deciding the outcome (the
+    /// net ring's I/O thread uses it so the loop ends the guest with the ring's fault report):
+    /// ends a POLL wait and kicks the vCPU out of KVM_RUN. Any thread; nothing once the scopes ended.
+    /// </summary>
+    public void Interrupt()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _wakeSleepers?.Invoke();
+            _vcpu?.Kick();
+        }
+    }
+
     private sealed class Scope(StopController owner, Action clear) : IDisposable
     {
         public void Dispose()

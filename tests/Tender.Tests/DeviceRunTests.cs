@@ -241,6 +241,19 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
     }
 
     [HostFact(NetworkNeeds)]
+    public void A_ring_fault_stops_a_guest_waiting_in_poll_at_once()
+    {
+        using var link = new Link();
+        var clock = Stopwatch.StartNew();
+        using var tender = StartIn(link, "run", "--mem=32", "--timeout=60s", "--manifest", Manifest(("service0", "NET_BASIC")),
+            "--net:service0=tdv0", TestGuests.Build("ring_echo", ("CORRUPT", "1")));
+        var r = tender.WaitForExit();
+        Assert.True(r.ExitCode == 125, r.ToString());
+        Assert.Contains("ent_tail 5000", r.Stderr);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}: the 30 s POLL was not cut short");
+    }
+
+    [HostFact(NetworkNeeds)]
     public void A_signal_stops_a_guest_waiting_in_poll_on_a_device_at_once()
     {
         using var link = new Link();

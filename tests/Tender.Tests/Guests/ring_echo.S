@@ -3,6 +3,8 @@
 # net_echo does but with NET_READ/NET_WRITE ring entries, kicking port 0x600 only when the tender
 # set needs_kick. Ends printing "echoed", the count and the kicks it made, and halts 0. Halts 6
 # if the ring is not offered, 3 if nothing arrives for 5 s.
+# CORRUPT=1: instead, pushes ent_tail 5000 ahead, kicks, and waits in a 30-second POLL: the tender
+# must end it with the ring's report at once, not when the POLL times out.
     .include "lib.inc"
     .include "devices.inc"
     TENDER_NOTE
@@ -32,6 +34,17 @@ _start:
     xorl %r14d, %r14d               # frames echoed
     xorl %r12d, %r12d               # kicks made
 
+    .ifdef CORRUPT
+    addl $5000, (%r15)
+    mfence
+    xorl %eax, %eax
+    movw $0x600, %dx
+    outl %eax, %dx
+    movq $30000000000, %rdi
+    call lib_poll
+    movl $7, %edi                   # POLL returned: the tender did not stop us
+    call lib_halt
+    .endif
     leaq ready(%rip), %rdi
     call lib_puts_cstr
 wait:
