@@ -166,7 +166,9 @@ internal sealed class HypercallHandler
         ulong length = BinaryPrimitives.ReadUInt64LittleEndian(args[24..]);
         (trace.A0, trace.A1, trace.A2, trace.A3) = (handle, offset, data, length);
         var result = DeviceResult.InvalidArgument;
-        if (_devices.Block(handle) is BlockDevice device)
+        // As solo5-hvt: the request is checked against the device first (EINVAL), and only a
+        // request the device would serve has its buffer checked (a bad one ends the guest).
+        if (_devices.Block(handle) is BlockDevice device && device.CheckRequest(offset, length) == DeviceResult.Ok)
         {
             if (_access.CheckRead(data, length) is string error) throw Bad(HvtAbi.BlockWrite, "data/len", error);
             result = length > int.MaxValue ? DeviceResult.InvalidArgument : device.Write(offset, _ram.GetSpan(data, length));
@@ -184,7 +186,9 @@ internal sealed class HypercallHandler
         ulong length = BinaryPrimitives.ReadUInt64LittleEndian(args[24..]);
         (trace.A0, trace.A1, trace.A2, trace.A3) = (handle, offset, data, length);
         var result = DeviceResult.InvalidArgument;
-        if (_devices.Block(handle) is BlockDevice device)
+        // As solo5-hvt: the request is checked against the device first (EINVAL), and only a
+        // request the device would serve has its buffer checked (a bad one ends the guest).
+        if (_devices.Block(handle) is BlockDevice device && device.CheckRequest(offset, length) == DeviceResult.Ok)
         {
             if (_access.CheckWrite(data, length) is string error) throw Bad(HvtAbi.BlockRead, "data/len", error);
             result = length > int.MaxValue ? DeviceResult.InvalidArgument : device.Read(offset, _ram.GetSpan(data, length));

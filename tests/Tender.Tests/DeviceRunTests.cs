@@ -101,6 +101,16 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
     }
 
     [KvmFact]
+    public void A_block_request_outside_the_device_gets_EINVAL_before_its_buffer_is_looked_at()
+    {
+        string disk = Disk(4096);
+        var r = TenderProcess.Run("run", "--mem=32", "--manifest", Manifest(("storage", "BLOCK_BASIC")),
+            $"--block:storage={disk}", TestGuests.Build("blk", ("BAD", "2")));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(2UL, HexLines(r.Stdout)[^1]);
+    }
+
+    [KvmFact]
     public void Trace_shows_every_block_call_with_sizes_and_results()
     {
         string disk = Disk(4096);

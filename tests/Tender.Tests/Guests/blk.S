@@ -1,6 +1,7 @@
 # Block device test guest: device handle 1 (the manifest's first device). Prints, one hex line
 # each: capacity, block size, then the ret of every request below (and 0/1 for compares), and
-# halts 0. With BAD=1 it ends with a read into the unmapped null page (the tender must stop it).
+# halts 0. With BAD=1 it ends with a read into the unmapped null page (the tender must stop it);
+# with BAD=2 with a read past the end into that page (EINVAL: the range is checked first, as Solo5).
     .include "lib.inc"
     .include "devices.inc"
     TENDER_NOTE
@@ -105,7 +106,15 @@ _start:
     movq %r13, %r8
     call req
 
-    .if BAD
+    .if BAD == 2                    # out of range and a bad buffer: EINVAL, the buffer is never looked at
+    movl $HC_BLKREAD, %edi
+    movl $1, %esi
+    movq %r12, %rdx
+    movl $0x10, %ecx
+    movq %r13, %r8
+    call req
+    .endif
+    .if BAD == 1
     movl $HC_BLKREAD, %edi
     movl $1, %esi
     xorl %edx, %edx
