@@ -73,6 +73,9 @@ internal static class RunCommand
             declared block or network device must be attached:
               --block:NAME=PATH  --block-ro:NAME=PATH  --block-sector-size:NAME=BYTES
               --net:NAME=TAP     --net-mac:NAME=MAC
+            PCI devices (deprivileged guests; every PCI_BASIC device must be attached):
+              --pci:NAME=emulated-ixgbe[,tap=TAP|,cable=NAME][,mac=MAC][,trace]
+              --pci:NAME=0000:BB:DD.F   (a host function through VFIO; needs an IOMMU)
 
             Exit codes: the guest's HALT status (0-254); 255 guest aborted; 1 tender error;
             124 --timeout expired; 125 guest crashed (CPU exception, triple fault, bad hypercall);
