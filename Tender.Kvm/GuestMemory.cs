@@ -9,9 +9,17 @@ namespace Tender.Kvm;
 /// </summary>
 public sealed unsafe class GuestMemory : IDisposable
 {
-    private readonly MappedRegion _region;
+    // Null when the host memory belongs to someone else (Vm.AddExternalMemory): then Dispose
+    // leaves it mapped and its owner unmaps it.
+    private readonly MappedRegion? _region;
+    private readonly byte* _pointer;
 
     internal GuestMemory(string name, ulong guestPhysicalAddress, ulong size)
+        : this(name, guestPhysicalAddress, size, null)
+    {
+    }
+
+    internal GuestMemory(string name, ulong guestPhysicalAddress, ulong size, byte* externalHost)
     {
         if (size == 0 || (size & 0xFFF) != 0)
             throw new ArgumentException($"{name}: size 0x{size:x} is not a non-zero multiple of 4096", nameof(size));
@@ -20,8 +28,21 @@ public sealed unsafe class GuestMemory : IDisposable
         Name = name;
         GuestPhysicalAddress = guestPhysicalAddress;
         Size = size;
-        _region = MappedRegion.Anonymous(size, name);
+        if (externalHost is null)
+        {
+            _region = MappedRegion.Anonymous(size, name);
+            _pointer = _region.Pointer;
+        }
+        else
+        {
+            if (((ulong)externalHost & 0xFFF) != 0)
+                throw new ArgumentException($"{name}: host address 0x{(ulong)externalHost:x} is not page aligned", nameof(externalHost));
+            _pointer = externalHost;
+        }
     }
+
+    /// <summary>True if the host memory was mapped by someone else and outlives this object.</summary>
+    public bool IsExternal => _region is null;
 
     /// <summary>What this memory is for, used in messages ("RAM", "tender tables", …).</summary>
     public string Name { get; }
@@ -30,13 +51,13 @@ public sealed unsafe class GuestMemory : IDisposable
     /// <summary>One past the last guest-physical address.</summary>
     public ulong End => GuestPhysicalAddress + Size;
 
-    internal ulong HostAddress => (ulong)_region.Pointer;
+    internal ulong HostAddress => (ulong)_pointer;
 
     /// <summary>
     /// The host address of the first byte, for bulk loaders that check their own bounds against
     /// <see cref="Size"/> (the ELF loader). Everything else goes through the checked accessors.
     /// </summary>
-    public byte* UnsafeHostPointer => _region.Pointer;
+    public byte* UnsafeHostPointer => _pointer;
 
     /// <summary>True if [address, address + length) lies wholly inside this memory.</summary>
     public bool Contains(ulong address, ulong length)
@@ -64,7 +85,7 @@ public sealed unsafe class GuestMemory : IDisposable
             error = $"{length:#,0} bytes is longer than the tender handles at once";
             return false;
         }
-        span = new Span<byte>(_region.Pointer + (address - GuestPhysicalAddress), (int)length);
+        span = new Span<byte>(_pointer + (address - GuestPhysicalAddress), (int)length);
         error = null;
         return true;
     }
@@ -104,7 +125,7 @@ public sealed unsafe class GuestMemory : IDisposable
         if (!Contains(address, 1)) return false;
         ulong available = End - address;
         int length = (int)Math.Min((ulong)maxLength, available);
-        var span = new ReadOnlySpan<byte>(_region.Pointer + (address - GuestPhysicalAddress), length);
+        var span = new ReadOnlySpan<byte>(_pointer + (address - GuestPhysicalAddress), length);
         int nul = span.IndexOf((byte)0);
         text = nul >= 0 ? span[..nul] : span;
         return true;
@@ -113,7 +134,7 @@ public sealed unsafe class GuestMemory : IDisposable
     internal static string Describe(ulong address, ulong length) =>
         length == 0 ? $"address 0x{address:x}" : $"[0x{address:x}, +0x{length:x})";
 
-    public void Dispose() => _region.Dispose();
+    public void Dispose() => _region?.Dispose();
 }
 
 /// <summary>A guest address range outside guest memory was used.</summary>

@@ -33,24 +33,50 @@ public sealed unsafe class Vm : IDisposable
     /// </summary>
     public GuestMemory AddMemory(string name, ulong guestPhysicalAddress, ulong size, bool readOnly = false)
     {
+        CheckNewSlot(name, guestPhysicalAddress, size, readOnly);
+        var memory = new GuestMemory(name, guestPhysicalAddress, size);
+        return Register(memory, readOnly);
+    }
+
+    /// <summary>
+    /// Registers host memory this VM did not allocate (a VFIO BAR mapping, a hugepage DMA area) as
+    /// the next memory slot at guest-physical <paramref name="guestPhysicalAddress"/>.
+    /// OWNERSHIP: the caller keeps the mapping at <paramref name="hostAddress"/> and must keep it
+    /// mapped until this VM is disposed (the slot lives as long as the VM; KVM would otherwise
+    /// hand the guest whatever is mapped there next), then unmap it itself. The returned
+    /// <see cref="GuestMemory"/> never unmaps it.
+    /// </summary>
+    public GuestMemory AddExternalMemory(string name, ulong guestPhysicalAddress, nint hostAddress, ulong size, bool readOnly = false)
+    {
+        if (hostAddress == 0) throw new ArgumentException($"{name}: null host address", nameof(hostAddress));
+        CheckNewSlot(name, guestPhysicalAddress, size, readOnly);
+        var memory = new GuestMemory(name, guestPhysicalAddress, size, (byte*)hostAddress);
+        return Register(memory, readOnly);
+    }
+
+    private void CheckNewSlot(string name, ulong guestPhysicalAddress, ulong size, bool readOnly)
+    {
         foreach (var existing in _memories)
             if (guestPhysicalAddress < existing.End && existing.GuestPhysicalAddress < guestPhysicalAddress + size)
                 throw new ArgumentException($"{name} [0x{guestPhysicalAddress:x}, +0x{size:x}) overlaps {existing.Name}");
         if (readOnly && _system.CheckExtension(KvmIoctls.CapReadonlyMem) <= 0)
             throw new KvmException("this KVM does not support read-only memory slots (KVM_CAP_READONLY_MEM)");
-        var memory = new GuestMemory(name, guestPhysicalAddress, size);
+    }
+
+    private GuestMemory Register(GuestMemory memory, bool readOnly)
+    {
         try
         {
             var region = new KvmUserspaceMemoryRegion
             {
                 Slot = (uint)_memories.Count,
                 Flags = readOnly ? KvmIoctls.MemReadonly : 0,
-                GuestPhysAddr = guestPhysicalAddress,
-                MemorySize = size,
+                GuestPhysAddr = memory.GuestPhysicalAddress,
+                MemorySize = memory.Size,
                 UserspaceAddr = memory.HostAddress,
             };
             if (LibC.Ioctl(_fd.Fd, KvmIoctls.SetUserMemoryRegion, &region) != 0)
-                throw KvmException.FromLastError($"KVM_SET_USER_MEMORY_REGION for {name} at 0x{guestPhysicalAddress:x}");
+                throw KvmException.FromLastError($"KVM_SET_USER_MEMORY_REGION for {memory.Name} at 0x{memory.GuestPhysicalAddress:x}");
         }
         catch
         {
