@@ -135,9 +135,9 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
         private readonly Process _process;
         private readonly StringBuilder _out = new();
 
-        public Reflector(TestNamespace ns, string[] guestArgs)
+        public Reflector(TestNamespace ns, string[] guestArgs, string? guestDir = null)
         {
-            string elf = GuestBuilds.Elf("reflect");
+            string elf = guestDir is null ? GuestBuilds.Elf("reflect") : GuestBuilds.ElfAt(guestDir);
             var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (string a in (string[])["netns", "exec", ns.Name, Path.Combine(Repo.Root, "scripts", "tender"), "run", "--mem=64", "--timeout=60s",
                          "--manifest", Path.Combine(Repo.Root, "samples", "reflect", "manifest.json"), "--net:service0=tap0", $"--net-mac:service0={GuestMac}",
@@ -265,5 +265,25 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
         var (code, text) = reflector.WaitForExit();
         Assert.True(code == 0, text);
         Assert.Contains($"reflect: {total} frames in", text);
+    }
+
+    [HostTheory(Needs)]
+    [InlineData("--hypercalls", "hypercalls")]
+    [InlineData("--ring", "ring")]
+    public void Guest_Stack_over_HvtNic_answers_arp_and_ping(string pathArgument, string path)
+    {
+        // NetStack<HvtNic> in a guest (tests/Guest.Tests/guests/stack-ping): Linux's ping resolves the
+        // guest by ARP and gets every echo answered, on either path.
+        using var ns = new TestNamespace("grfp");
+        ns.AddTap("tap0", "10.0.0.1/24");
+        using var guest = new Reflector(ns, ["--ipv4=10.0.0.2/24", "--count=10", "--seconds=30", pathArgument], "tests/Guest.Tests/guests/stack-ping");
+        Assert.Contains("stack-ping: via " + path, guest.Output);
+        var (pingCode, pingOutput) = ns.TryExec("ping", "-c", "10", "-i", "0.2", "-W", "2", "10.0.0.2");
+        output.WriteLine(pingOutput);
+        Assert.True(pingCode == 0, pingOutput);
+        Assert.Contains("10 packets transmitted, 10 received", pingOutput);
+        var (code, text) = guest.WaitForExit();
+        Assert.True(code == 0, text);
+        Assert.Contains("stack-ping: 10 echo replies", text);
     }
 }
