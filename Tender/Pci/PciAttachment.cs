@@ -36,12 +36,19 @@ internal sealed class PciAttachment : IDisposable
     public const ulong BarGuestPhysicalBase = (1UL << 34) + (1UL << 33);
     public const ulong BarGuestPhysicalStride = 1UL << 20;
 
+    /// <summary>Guest-physical home of host (VFIO) BARs: [2^34 + 2^33 + 2^32, 2^35), above the emulated
+    /// BAR0s (at most 32 MiB from <see cref="BarGuestPhysicalBase"/>); each BAR naturally aligned.
+    /// Unlike emulated BARs these ARE memory slots: the guest's loads and stores reach the device.</summary>
+    public const ulong HostBarGuestPhysicalBase = BarGuestPhysicalBase + (1UL << 32);
+    public const ulong HostBarGuestPhysicalLimit = 1UL << 35;
+
     private const ulong DeprivilegedSystemAreaBase = 1UL << 34;
 
     private readonly List<(PciBasicDevice Entry, int Index, PciOption Option, PciDeviceSpec Spec)> _devices;
     private readonly ulong _dmaSize;
     private readonly List<IDisposable> _owned = [];
     private readonly Dictionary<string, TapDevice> _taps = [];
+    private List<(PciBasicDevice Entry, int Index, PciOption Option, PciDeviceSpec Spec)> _emulated = [];
     private EmulatedIxgbePorts? _ports;
     private (ulong Gpa, Ixgbe82599 Device, string Name)[] _bars = [];
     private Thread? _pump;
@@ -106,9 +113,12 @@ internal sealed class PciAttachment : IDisposable
     }
 
     /// <summary>
-    /// Opens the host side: the DMA area as a memory slot, VFIO (refused here with a clear
-    /// sentence when the host has none), the emulated ports and their wires. Returns the regions
-    /// the boot mode maps for the guest.
+    /// Opens the host side: VFIO for host devices (refused with a clear sentence when the host has
+    /// none), the DMA area as a memory slot (for host devices a DmaArea also mapped in the IOMMU),
+    /// each host BAR the manifest maps as a memory slot, the emulated ports and their wires.
+    /// Returns the regions the boot mode maps for the guest. Host memory registered as slots
+    /// (DMA area, BAR mmaps) is owned here and released by <see cref="Dispose"/>, which the caller
+    /// must run after the VM's (declare this before the VM), also when Realize throws.
     /// </summary>
     public IReadOnlyList<(Region Region, string What)> Realize(Vm vm)
     {
@@ -117,37 +127,78 @@ internal sealed class PciAttachment : IDisposable
 
         foreach (var (entry, _, option, spec) in _devices)
         {
-            if (!spec.IsEmulated) OpenVfio(entry, option, spec);
             if (spec.IsEmulated && (entry.MapBarMask & ~1) != 0)
                 throw new TenderException($"{option}: the manifest maps BARs {string.Join(", ", Enumerable.Range(0, 6).Where(entry.MapsBar))} of '{entry.Name}'; the emulated 82599 has BAR0 only");
             if (spec.IsEmulated && Ixgbe82599.PciIdentity.DescribeMismatch(new PciIdentity(entry.VendorId, entry.DeviceId, entry.ClassCode, entry.Subclass, entry.ProgIf)) is string mismatch)
                 throw new TenderException($"{option}: the emulated 82599 does not match the manifest's device '{entry.Name}': {mismatch}");
         }
+        var hostDevices = _devices.Where(d => !d.Spec.IsEmulated).ToList();
+        _emulated = _devices.Where(d => d.Spec.IsEmulated).ToList();
+        VfioSession? session = hostDevices.Count > 0 ? OpenVfio(hostDevices) : null;
 
+        // With a host device the DMA area is Tender.Pci's DmaArea (hugepages when the host has
+        // them, pinned by the IOMMU map); otherwise an ordinary slot does. Either way it sits at
+        // guest-physical DmaGuestPhysical, guest-virtual = IOVA = 2^40.
         IDmaMemory dma = NoDmaMemory.Instance;
         if (_dmaSize > 0)
         {
-            var memory = vm.AddMemory("DMA area", DmaGuestPhysical, _dmaSize);
-            dma = new GuestMemoryDma(memory, PciWindows.DmaWindowBase, _dmaSize);
+            if (session is not null)
+            {
+                if (_dmaSize % DmaArea.PageSize != 0)
+                    throw new TenderException($"manifest: dma_size {_dmaSize} bytes is not a multiple of 2 MiB, which a host (VFIO) device's DMA area needs");
+                DmaArea area;
+                try
+                {
+                    area = DmaArea.Allocate(_dmaSize, PciWindows.DmaWindowBase);
+                }
+                catch (HostException e)
+                {
+                    throw new TenderException($"--pci: the {_dmaSize >> 20} MiB DMA area: {e.Message}");
+                }
+                // Owned here, freed in Dispose, which the runner calls after the VM (and so its
+                // slot) is gone; registered in the IOMMU only once the slot exists.
+                _owned.Add(area);
+                vm.AddExternalMemory("DMA area", DmaGuestPhysical, area.HostAddress, _dmaSize);
+                try
+                {
+                    session.MapDma(area);
+                }
+                catch (VfioException e)
+                {
+                    throw new TenderException($"--pci: mapping the DMA area at IOVA 0x{area.BaseIova:x} in the IOMMU: {e.Message}");
+                }
+                dma = area;
+                Log.Information("pci: DMA area {Size} MiB ({Backing}) mapped in the IOMMU at IOVA 0x{Iova:x}", _dmaSize >> 20, area.Backing.ToString(), area.BaseIova);
+            }
+            else
+            {
+                var memory = vm.AddMemory("DMA area", DmaGuestPhysical, _dmaSize);
+                dma = new GuestMemoryDma(memory, PciWindows.DmaWindowBase, _dmaSize);
+            }
             windows.Add((new Region(PciWindows.DmaWindowBase, DmaGuestPhysical, _dmaSize, PageFlags.Writable | PageFlags.User),
                 "DMA area (IOVA = this address)"));
             Log.Information("pci: DMA area {Size} MiB at guest-virtual 0x{Virtual:x}, guest-physical 0x{Physical:x} (KVM memory slot)",
                 _dmaSize >> 20, PciWindows.DmaWindowBase, DmaGuestPhysical);
         }
 
-        try
-        {
-            _ports = EmulatedIxgbePorts.Create(_devices.Select(d => (d.Entry.Name, d.Spec, d.Entry.BusMasterEnable)).ToList(), dma, OpenTap);
-        }
-        catch (ArgumentException e)
-        {
-            throw new TenderException($"--pci: {e.Message}");
-        }
+        if (session is not null) MapHostBars(vm, session, hostDevices, windows);
+
         var bars = new List<(ulong, Ixgbe82599, string)>();
-        for (int k = 0; k < _devices.Count; k++)
+        if (_emulated.Count > 0)
         {
-            var (entry, n, option, spec) = _devices[k];
-            var device = _ports.Ports[k].Device;
+            try
+            {
+                _ports = EmulatedIxgbePorts.Create(_emulated.Select(d => (d.Entry.Name, d.Spec, d.Entry.BusMasterEnable)).ToList(), dma, OpenTap);
+            }
+            catch (ArgumentException e)
+            {
+                throw new TenderException($"--pci: {e.Message}");
+            }
+        }
+        for (int k = 0; k < _emulated.Count; k++)
+        {
+            var (entry, n, option, spec) = _emulated[k];
+            var device = _ports!.Ports[k].Device;
             ulong gpa = BarGuestPhysicalBase + (ulong)n * BarGuestPhysicalStride;
             ulong gva = PciWindows.BarAddress(n, 0);
             bars.Add((gpa, device, entry.Name));
@@ -181,21 +232,66 @@ internal sealed class PciAttachment : IDisposable
         return false;
     }
 
-    private static void OpenVfio(PciBasicDevice entry, PciOption option, PciDeviceSpec spec)
+    // Opens every host device in one VFIO session (one container: one IOMMU domain for the DMA
+    // area). The session is owned from here on and closed in Dispose, after the VM.
+    private VfioSession OpenVfio(List<(PciBasicDevice Entry, int Index, PciOption Option, PciDeviceSpec Spec)> hostDevices)
     {
+        var first = hostDevices[0];
         if (!File.Exists("/dev/vfio/vfio"))
-            throw new TenderException($"{option}: no /dev/vfio/vfio: VFIO is not available on this host (a host device needs vfio-pci and an IOMMU; use --pci:{entry.Name}=emulated-ixgbe here)");
+            throw new TenderException($"{first.Option}: no /dev/vfio/vfio: VFIO is not available on this host (a host device needs vfio-pci and an IOMMU; use --pci:{first.Entry.Name}=emulated-ixgbe here)");
+        string options = string.Join(" ", hostDevices.Select(d => d.Option.ToString()));
         try
         {
-            var identity = new PciIdentity(entry.VendorId, entry.DeviceId, entry.ClassCode, entry.Subclass, entry.ProgIf);
-            using var session = VfioSession.Open([new VfioDeviceRequest(entry.Name, spec.HostAddress!.Value, identity, entry.BusMasterEnable)]);
+            var session = VfioSession.Open(hostDevices.Select(d => new VfioDeviceRequest(d.Entry.Name, d.Spec.HostAddress!.Value,
+                new PciIdentity(d.Entry.VendorId, d.Entry.DeviceId, d.Entry.ClassCode, d.Entry.Subclass, d.Entry.ProgIf), d.Entry.BusMasterEnable)).ToList());
+            _owned.Add(session);
+            return session;
         }
         catch (VfioException e)
         {
-            throw new TenderException($"{option}: {e.Message}");
+            throw new TenderException($"{options}: {e.Message}");
         }
-        // Never reached on this project's machines (no IOMMU); said plainly rather than half-done.
-        throw new TenderException($"{option}: the VFIO device opened, but mapping host BARs and the IOMMU-mapped DMA area into KVM memory slots is not wired into tender run yet");
+    }
+
+    // Every BAR the manifest maps: mmapped from the device (owned by the session's VfioDevice,
+    // unmapped when the session closes, after the VM), a memory slot at its own naturally aligned
+    // guest-physical range, and an uncached window at guest-virtual PciWindows.BarAddress.
+    private static void MapHostBars(Vm vm, VfioSession session,
+        List<(PciBasicDevice Entry, int Index, PciOption Option, PciDeviceSpec Spec)> hostDevices, List<(Region, string)> windows)
+    {
+        ulong next = HostBarGuestPhysicalBase;
+        for (int k = 0; k < hostDevices.Count; k++)
+        {
+            var (entry, n, option, _) = hostDevices[k];
+            VfioDevice device = session.Devices[k];
+            for (int i = 0; i < 6; i++)
+            {
+                if (!entry.MapsBar(i)) continue;
+                MappedBar bar;
+                try
+                {
+                    bar = device.MapBar(i);
+                }
+                catch (VfioException e)
+                {
+                    throw new TenderException($"{option}: BAR {i} of '{entry.Name}': {e.Message}");
+                }
+                if (bar.Size % 4096 != 0 || bar.Size > PciWindows.MaxBarSize)
+                    throw new TenderException($"{option}: BAR {i} of '{entry.Name}' is {bar.Size:#,0} bytes; a mapped BAR must be whole pages and at most {PciWindows.MaxBarSize >> 20} MiB");
+                // Natural alignment (BARs are powers of two) lets the host back the slot with large pages.
+                ulong align = System.Numerics.BitOperations.RoundUpToPowerOf2(bar.Size);
+                ulong gpa = (next + align - 1) & ~(align - 1);
+                if (gpa < next || gpa > HostBarGuestPhysicalLimit || HostBarGuestPhysicalLimit - gpa < bar.Size)
+                    throw new TenderException($"{option}: BAR {i} of '{entry.Name}' ({bar.Size >> 10} KiB) does not fit the {(HostBarGuestPhysicalLimit - HostBarGuestPhysicalBase) >> 20} MiB of guest-physical space for host BARs");
+                next = gpa + bar.Size;
+                vm.AddExternalMemory($"BAR {i} of {entry.Name}", gpa, bar.HostAddress, bar.Size);
+                ulong gva = PciWindows.BarAddress(n, i);
+                windows.Add((new Region(gva, gpa, bar.Size, PageFlags.Writable | PageFlags.User | PageFlags.Uncached),
+                    $"BAR{i} of PCI device {n} '{entry.Name}' (host device {device.Address}, memory slot)"));
+                Log.Information("pci: {Option}: BAR{Bar} {Size} KiB at guest-virtual 0x{Virtual:x} (guest-physical 0x{Physical:x}, memory slot over the device's mmap)",
+                    option.ToString(), i, bar.Size >> 10, gva, gpa);
+            }
+        }
     }
 
     private IFramePort OpenTap(string interfaceName)
@@ -219,7 +315,8 @@ internal sealed class PciAttachment : IDisposable
     // a full ring leaves frames in the kernel's queue instead of spinning on a readable TAP.
     private void StartPump()
     {
-        var taps = _ports!.Ports.Select((p, i) => (Port: p, Index: i)).Where(p => p.Port.Tap is not null).ToList();
+        if (_ports is null) return;
+        var taps = _ports.Ports.Select((p, i) => (Port: p, Index: i)).Where(p => p.Port.Tap is not null).ToList();
         if (taps.Count == 0) return;
         var poller = new DevicePoller();
         _owned.Add(poller);
@@ -231,7 +328,7 @@ internal sealed class PciAttachment : IDisposable
             _owned.Add(posted[i]);
             var signal = posted[i];
             port.Device.ReceiveBuffersPosted += signal.Set;
-            descriptors[i] = _taps[_devices[i].Spec.WireName!].Descriptor;
+            descriptors[i] = _taps[_emulated[i].Spec.WireName!].Descriptor;
             poller.Add(2 * i, descriptors[i]);
             poller.Add(2 * i + 1, signal);
         }

@@ -173,6 +173,19 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
     }
 
     [KvmFact]
+    public void A_host_device_next_to_an_emulated_one_is_refused_before_any_device_is_set_up()
+    {
+        Assert.False(File.Exists("/dev/vfio/vfio"), "this test expects a host without VFIO (as every machine of this project)");
+        var r = TenderProcess.Run("run", "--mem=8", "--log-level=information", "--manifest", ManifestFile("nic0", "nic1"),
+            "--pci:nic0=emulated-ixgbe", "--pci:nic1=0000:03:00.0", TestGuests.Build("exit7"));
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--pci:nic1=0000:03:00.0: no /dev/vfio/vfio: VFIO is not available on this host", r.Stderr);
+        // VFIO is opened before the DMA area and the emulated ports: nothing of them was made.
+        Assert.DoesNotContain("emulated 82599", r.Stderr);
+        Assert.DoesNotContain("DMA area", r.Stderr);
+    }
+
+    [KvmFact]
     public void An_mmio_access_outside_every_bar_is_a_crash_report()
     {
         // BAR1 of device 0 is not mapped: the guest's access faults (#PF) and is reported as a crash.
