@@ -135,13 +135,16 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
         private readonly Process _process;
         private readonly StringBuilder _out = new();
 
-        public Reflector(TestNamespace ns, string[] guestArgs, string? guestDir = null)
+        /// <param name="manifest">the manifest (default: the sample's, one NIC service0)</param>
+        /// <param name="devices">the tender's device flags (default: service0 on tap0 with <see cref="GuestMac"/>)</param>
+        public Reflector(TestNamespace ns, string[] guestArgs, string? guestDir = null, string? manifest = null, string[]? devices = null)
         {
             string elf = guestDir is null ? GuestBuilds.Elf("reflect") : GuestBuilds.ElfAt(guestDir);
+            manifest ??= Path.Combine(Repo.Root, "samples", "reflect", "manifest.json");
+            devices ??= ["--net:service0=tap0", $"--net-mac:service0={GuestMac}"];
             var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (string a in (string[])["netns", "exec", ns.Name, Path.Combine(Repo.Root, "scripts", "tender"), "run", "--mem=64", "--timeout=60s",
-                         "--manifest", Path.Combine(Repo.Root, "samples", "reflect", "manifest.json"), "--net:service0=tap0", $"--net-mac:service0={GuestMac}",
-                         elf, "--", .. guestArgs])
+                         "--manifest", manifest, .. devices, elf, "--", .. guestArgs])
                 info.ArgumentList.Add(a);
             _process = Process.Start(info) ?? throw new InvalidOperationException("cannot start the tender");
             _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_out) _out.Append(e.Data).Append('\n'); };
@@ -238,6 +241,50 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
         Assert.True(code == 0, text);
         Assert.Contains($"reflect: {total} frames in", text);
         Assert.Null(peer.Receive(TimeSpan.FromMilliseconds(200))); // nothing extra
+    }
+
+    // Two NICs: the guest reflects on the second one only (handle 2), so frames must come back on
+    // the TAP behind service1 and nothing may come back on the TAP behind service0.
+    [HostTheory(Needs)]
+    [InlineData("--hypercalls", "hypercalls")]
+    [InlineData("--ring", "ring")]
+    public void A_guest_with_two_nics_uses_the_one_it_names(string pathArgument, string path)
+    {
+        using var ns = new TestNamespace("grf2");
+        ns.AddTap("tap0");
+        ns.AddTap("tap1");
+        using PacketSocket peer0 = ns.Run(() => new PacketSocket("tap0"));
+        using PacketSocket peer1 = ns.Run(() => new PacketSocket("tap1"));
+        string manifest = Path.Combine(Path.GetTempPath(), $"two-nics-{Guid.NewGuid():N}.json");
+        File.WriteAllText(manifest, """
+            { "type": "solo5.manifest", "version": 1, "devices": [
+              { "name": "service0", "type": "NET_BASIC" }, { "name": "service1", "type": "NET_BASIC" } ] }
+            """);
+        try
+        {
+            byte[] mac1 = [2, 0, 0, 0, 0, 0x12];
+            const int count = 20;
+            using var reflector = new Reflector(ns, [pathArgument, "--device=service1", $"--count={count}"], manifest: manifest,
+                devices: ["--net:service0=tap0", $"--net-mac:service0={GuestMac}", "--net:service1=tap1", "--net-mac:service1=02:00:00:00:00:12"]);
+            Assert.Contains($"via {path}", reflector.Output);
+
+            var ignored = Frames.Make(GuestMacBytes, peer0.InterfaceMac, 100, 7);
+            peer0.Send(ignored);
+            for (int i = 0; i < count; i++)
+            {
+                var f = Frames.Make(mac1, peer1.InterfaceMac, 60 + i * 70, 100 + i);
+                peer1.Send(f);
+                Expect(peer1, f);
+            }
+            var (code, text) = reflector.WaitForExit();
+            Assert.True(code == 0, text);
+            Assert.Contains($"reflect: {count} frames in", text);
+            Assert.Null(peer0.Receive(TimeSpan.FromMilliseconds(200))); // service0's TAP got nothing back
+        }
+        finally
+        {
+            File.Delete(manifest);
+        }
     }
 
     [HostTheory(Needs)]
