@@ -10,15 +10,6 @@ namespace Guest.Ixgbe.Tests;
 /// </summary>
 public class GuestSelfCheckTests
 {
-    public sealed class KvmFactAttribute : FactAttribute
-    {
-        public KvmFactAttribute()
-        {
-            bool ci = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-            if (!ci && !File.Exists("/dev/kvm")) Skip = "/dev/kvm is missing: this test boots a guest under KVM";
-        }
-    }
-
     private static string Root()
     {
         for (string? d = AppContext.BaseDirectory; d is not null; d = Path.GetDirectoryName(d))

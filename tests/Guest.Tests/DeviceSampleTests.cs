@@ -3,8 +3,6 @@ using System.Diagnostics;
 using System.Text;
 using Xunit.Abstractions;
 using Frames = Tender.TestSupport.Frames;
-using HostNeeds = Tender.TestSupport.HostNeeds;
-using HostTheory = Tender.TestSupport.HostTheoryAttribute;
 using PacketSocket = Tender.TestSupport.PacketSocket;
 using TestNamespace = Tender.TestSupport.TestNamespace;
 

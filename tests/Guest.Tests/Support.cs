@@ -3,34 +3,6 @@ using System.Text;
 
 namespace Guest.Tests;
 
-/// <summary>
-/// A test that boots guests under /dev/kvm. Without /dev/kvm it is skipped, saying why, except under
-/// CI=true, where it runs (and fails): CI machines have /dev/kvm.
-/// </summary>
-public sealed class KvmFactAttribute : FactAttribute
-{
-    public KvmFactAttribute()
-    {
-        Skip = KvmSkipReason();
-    }
-
-    internal static string? KvmSkipReason()
-    {
-        bool ci = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-        if (!ci && !File.Exists("/dev/kvm")) return "/dev/kvm is missing: this test boots a guest under KVM";
-        return null;
-    }
-}
-
-/// <summary>The <see cref="KvmFactAttribute"/> rule for theories.</summary>
-public sealed class KvmTheoryAttribute : TheoryAttribute
-{
-    public KvmTheoryAttribute()
-    {
-        Skip = KvmFactAttribute.KvmSkipReason();
-    }
-}
-
 public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
 {
     public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";

@@ -325,13 +325,3 @@ public class DeprivilegedRunTests
         }
     }
 }
-
-/// <summary>A data-driven <see cref="KvmFactAttribute"/>.</summary>
-public sealed class KvmTheoryAttribute : TheoryAttribute
-{
-    public KvmTheoryAttribute()
-    {
-        if (!File.Exists("/dev/kvm") && !KvmFactAttribute.IsCi)
-            Skip = "/dev/kvm is missing on this machine: KVM integration tests cannot run (under CI=true they fail instead)";
-    }
-}

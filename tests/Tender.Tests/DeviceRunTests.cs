@@ -5,9 +5,6 @@ using Tender.Devices;
 using Tender.Tests.Support;
 using Xunit.Abstractions;
 using Frames = Tender.TestSupport.Frames;
-using HostFact = Tender.TestSupport.HostFactAttribute;
-using HostNeeds = Tender.TestSupport.HostNeeds;
-using HostTheory = Tender.TestSupport.HostTheoryAttribute;
 using PacketSocket = Tender.TestSupport.PacketSocket;
 using TestNamespace = Tender.TestSupport.TestNamespace;
 

@@ -7,7 +7,6 @@ using Tender.PciSupport;
 using Tender.Tests.Support;
 using Tender.TestSupport;
 using Xunit.Abstractions;
-using KvmFact = Tender.Tests.Support.KvmFactAttribute;
 
 namespace Tender.Tests;
 

@@ -1,6 +1,4 @@
 using Tender.Tests.Support;
-using HostFact = Tender.TestSupport.HostFactAttribute;
-using HostNeeds = Tender.TestSupport.HostNeeds;
 using TestNamespace = Tender.TestSupport.TestNamespace;
 
 namespace Tender.Tests.Solo5;
