@@ -158,27 +158,12 @@ internal sealed class HypercallHandler
     // Block and network calls: a handle that is not such a device gets SOLO5_R_EINVAL, as from
     // solo5-hvt; a buffer the guest could not itself access ends the guest with a report.
 
-    private RunOutcome? BlockWrite(Span<byte> args, ref TraceRecord trace)
-    {
-        ulong handle = BinaryPrimitives.ReadUInt64LittleEndian(args);
-        ulong offset = BinaryPrimitives.ReadUInt64LittleEndian(args[8..]);
-        ulong data = BinaryPrimitives.ReadUInt64LittleEndian(args[16..]);
-        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(args[24..]);
-        (trace.A0, trace.A1, trace.A2, trace.A3) = (handle, offset, data, length);
-        var result = DeviceResult.InvalidArgument;
-        // As solo5-hvt: the request is checked against the device first (EINVAL), and only a
-        // request the device would serve has its buffer checked (a bad one ends the guest).
-        if (_devices.Block(handle) is BlockDevice device && device.CheckRequest(offset, length) == DeviceResult.Ok)
-        {
-            if (_access.CheckRead(data, length) is string error) throw Bad(HvtAbi.BlockWrite, "data/len", error);
-            result = length > int.MaxValue ? DeviceResult.InvalidArgument : device.Write(offset, _ram.GetSpan(data, length));
-        }
-        BinaryPrimitives.WriteInt32LittleEndian(args[32..], (int)result);
-        trace.Result = (int)result;
-        return null;
-    }
+    private RunOutcome? BlockWrite(Span<byte> args, ref TraceRecord trace) => BlockIo(args, ref trace, write: true);
 
-    private RunOutcome? BlockRead(Span<byte> args, ref TraceRecord trace)
+    private RunOutcome? BlockRead(Span<byte> args, ref TraceRecord trace) => BlockIo(args, ref trace, write: false);
+
+    /// <summary>BLKWRITE and BLKREAD share their argument layout and checks; only the direction differs.</summary>
+    private RunOutcome? BlockIo(Span<byte> args, ref TraceRecord trace, bool write)
     {
         ulong handle = BinaryPrimitives.ReadUInt64LittleEndian(args);
         ulong offset = BinaryPrimitives.ReadUInt64LittleEndian(args[8..]);
@@ -187,11 +172,17 @@ internal sealed class HypercallHandler
         (trace.A0, trace.A1, trace.A2, trace.A3) = (handle, offset, data, length);
         var result = DeviceResult.InvalidArgument;
         // As solo5-hvt: the request is checked against the device first (EINVAL), and only a
-        // request the device would serve has its buffer checked (a bad one ends the guest).
+        // request the device would serve has its buffer checked (a bad one ends the guest). The
+        // guest must be able to read what the device writes out, and write what it reads in.
         if (_devices.Block(handle) is BlockDevice device && device.CheckRequest(offset, length) == DeviceResult.Ok)
         {
-            if (_access.CheckWrite(data, length) is string error) throw Bad(HvtAbi.BlockRead, "data/len", error);
-            result = length > int.MaxValue ? DeviceResult.InvalidArgument : device.Read(offset, _ram.GetSpan(data, length));
+            string? error = write ? _access.CheckRead(data, length) : _access.CheckWrite(data, length);
+            if (error is not null) throw Bad(write ? HvtAbi.BlockWrite : HvtAbi.BlockRead, "data/len", error);
+            if (length <= int.MaxValue)
+            {
+                Span<byte> buffer = _ram.GetSpan(data, length);
+                result = write ? device.Write(offset, buffer) : device.Read(offset, buffer);
+            }
         }
         BinaryPrimitives.WriteInt32LittleEndian(args[32..], (int)result);
         trace.Result = (int)result;
