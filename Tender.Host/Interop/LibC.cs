@@ -159,6 +159,12 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "bind", SetLastError = true)]
     public static partial int Bind(int fd, void* address, uint addressLength);
 
+    [LibraryImport(Lib, EntryPoint = "setsockopt", SetLastError = true)]
+    public static partial int SetSockOpt(int fd, int level, int option, void* value, uint valueLength);
+
+    public const int SOL_SOCKET = 1, SO_RCVBUFFORCE = 33;
+    public const int SOL_PACKET = 263, PACKET_IGNORE_OUTGOING = 23;
+
     [LibraryImport(Lib, EntryPoint = "sendto", SetLastError = true)]
     public static partial nint SendTo(int fd, byte* buffer, nuint length, int flags, void* address, uint addressLength);
 

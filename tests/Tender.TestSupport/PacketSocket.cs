@@ -31,6 +31,14 @@ public sealed unsafe class PacketSocket : IDisposable
         var address = new LibC.SockAddrLl { Family = LibC.AF_PACKET, Protocol = protocol, InterfaceIndex = _ifIndex };
         if (LibC.Bind(_fd.Fd, &address, (uint)sizeof(LibC.SockAddrLl)) < 0)
             throw HostException.FromLastError($"bind AF_PACKET {interfaceName}");
+        // A packet socket also queues a copy of every frame it sends; with bursts of jumbo frames
+        // those copies and the echoes overflowed the default receive buffer on a loaded machine and
+        // the test lost echoes the guest had sent. Keep only incoming frames, and queue plenty.
+        int on = 1, bytes = 8 << 20;
+        if (LibC.SetSockOpt(_fd.Fd, LibC.SOL_PACKET, LibC.PACKET_IGNORE_OUTGOING, &on, sizeof(int)) < 0)
+            throw HostException.FromLastError("setsockopt PACKET_IGNORE_OUTGOING");
+        if (LibC.SetSockOpt(_fd.Fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, &bytes, sizeof(int)) < 0)
+            throw HostException.FromLastError("setsockopt SO_RCVBUFFORCE");
     }
 
     /// <summary>The Linux-side interface's own MAC.</summary>
