@@ -145,6 +145,19 @@ public sealed class NetRingService : IDisposable
         _thread?.Join();
     }
 
+    /// <summary>
+    /// Stops the I/O thread, then consumes on the caller's thread whatever the guest published and
+    /// the thread had not reached. For a guest that halts: frames it queued just before HALT (its
+    /// last reply, say) still go out, instead of being lost with the ring. Returns the entries
+    /// consumed (0 after a fault). Call once the vCPU has stopped; the service is stopped afterwards.
+    /// </summary>
+    public int Finish()
+    {
+        Stop();
+        Interlocked.Add(ref _kicks, (long)_kick.ConsumeCount());
+        return _failed ? 0 : ProcessPending();
+    }
+
     private void IoThread()
     {
         try

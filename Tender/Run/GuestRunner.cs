@@ -172,7 +172,11 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
                         return Crash(vm, vcpu, $"invalid hypercall: {io}: a hypercall is a 32-bit `out` of the argument's address", []);
                     try
                     {
-                        if (hypercalls.Handle(n, io.Value) is RunOutcome end) return end;
+                        if (hypercalls.Handle(n, io.Value) is RunOutcome end)
+                        {
+                            FinishRing(ring);
+                            return end;
+                        }
                     }
                     catch (GuestCrashException e)
                     {
@@ -207,6 +211,20 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
             var exit = vcpu.DecodeExit(reason);
             return Crash(vm, vcpu, exit.Describe(), []);
         }
+    }
+
+    /// <summary>
+    /// The guest has halted: the frames it queued on the ring before HALT still go out (Solo5's
+    /// bindings do not wait for the ring to drain before halting, and neither need ours).
+    /// </summary>
+    private static void FinishRing(NetRingService? ring)
+    {
+        if (ring is null) return;
+        int entries = ring.Finish();
+        if (ring.Fault is NetRingFault fault)
+            Log.Warning("network ring after the guest halted: {Fault}", fault.Message);
+        else if (entries > 0)
+            Log.Debug("network ring: {Entries} entries the guest queued before halting were served", entries);
     }
 
     private static RunOutcome Crash(Vm vm, Vcpu vcpu, string headline, IEnumerable<string> details, GuestFault? fault = null)

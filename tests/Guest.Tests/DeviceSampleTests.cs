@@ -127,13 +127,6 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
     private static readonly byte[] GuestMacBytes = [2, 0, 0, 0, 0, 2];
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    // KNOWN BUG (issue 4, open): over Solo5's ring, C# guests (GuestBindings/NetRing.cs) sometimes
-    // never send back one frame (seen in 3 of 6 fresh-clone runs, in bursts and one frame at a time).
-    // The tender's ring passes every run with the assembly guests (tests/Tender.Tests) and Solo5's
-    // test_net_ring, so the guest side is suspect. Until it is fixed these variants are skipped, by
-    // name and with this reason, rather than left to fail CI at random.
-    private const string RingBug = "known bug, issue 4: C# guests over the ring sometimes lose a frame (GuestBindings/NetRing.cs)";
-
     /// <summary>The tender running reflect inside the namespace (started from a thread inside it).</summary>
     private sealed class Reflector : IDisposable
     {
@@ -214,7 +207,7 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
 
     [HostTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
-    [InlineData("--ring", "ring", Skip = RingBug)]
+    [InlineData("--ring", "ring")]
     public void Every_frame_comes_back_intact_with_swapped_macs(string pathArgument, string path)
     {
         using var ns = new TestNamespace("grfl");
@@ -252,7 +245,7 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
     // the TAP behind service1 and nothing may come back on the TAP behind service0.
     [HostTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
-    [InlineData("--ring", "ring", Skip = RingBug)]
+    [InlineData("--ring", "ring")]
     public void A_guest_with_two_nics_uses_the_one_it_names(string pathArgument, string path)
     {
         using var ns = new TestNamespace("grf2");
@@ -294,7 +287,7 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
 
     [HostTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
-    [InlineData("--ring", "ring", Skip = RingBug)]
+    [InlineData("--ring", "ring")]
     public void Jumbo_frames_up_to_9014_bytes_come_back_with_mtu_9000(string pathArgument, string path)
     {
         using var ns = new TestNamespace("grfj");
@@ -321,7 +314,7 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
 
     [HostTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
-    [InlineData("--ring", "ring", Skip = RingBug)]
+    [InlineData("--ring", "ring")]
     public void Guest_Stack_over_HvtNic_answers_arp_and_ping(string pathArgument, string path)
     {
         // NetStack<HvtNic> in a guest (tests/Guest.Tests/guests/stack-ping): Linux's ping resolves the

@@ -184,6 +184,31 @@ public sealed unsafe class NetRingTests
     }
 
     [RootFact]
+    public void Entries_queued_just_before_the_guest_halts_go_out_when_the_service_finishes()
+    {
+        // The sleeping thread is never kicked (as when a guest halts right after publishing, before
+        // the thread wakes): Finish serves the entries on the caller's thread, in order.
+        using var rig = new Rig(options: new NetRingOptions { PollIterations = 0 });
+        Assert.True(SpinUntil(() => rig.Service.Statistics.Sleeps == 1), "the I/O thread did not go to sleep");
+        var frames = Enumerable.Range(0, 5).Select(i => rig.FromGuest(60 + i * 300, 40 + i)).ToList();
+        for (int i = 0; i < frames.Count; i++)
+            rig.Guest.Fill(HvtRingLayout.NetWrite, Handle, rig.Place(frames[i], Buffers + (ulong)i * 2048), (uint)frames[i].Length);
+        uint readId = rig.Guest.Fill(HvtRingLayout.NetRead, Handle, Buffers + 0x10000, 1514);
+        rig.Guest.Publish(kickIfNeeded: false);
+        Thread.Sleep(50);
+        Assert.False(rig.Guest.Drained);
+
+        Assert.Equal(6, rig.Service.Finish());
+        Assert.True(rig.Guest.Drained);
+        foreach (var f in frames) Assert.Equal(f, rig.Peer.Receive(Wait));
+        var (result, _, id) = rig.Guest.NextCommit();
+        Assert.Equal((int)DeviceResult.Again, result);
+        Assert.Equal(readId, id);
+        Assert.Equal(0, rig.Service.Finish()); // nothing left; stopping twice is harmless
+        Assert.Null(rig.Service.Fault);
+    }
+
+    [RootFact]
     public void A_polling_io_thread_needs_no_kicks()
     {
         // Polling long enough that, once woken, the thread stays awake for the whole test.

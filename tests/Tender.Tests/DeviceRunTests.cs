@@ -248,6 +248,25 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
     }
 
     [HostFact(NetworkNeeds)]
+    public void Frames_a_guest_queues_on_the_ring_right_before_halting_still_go_out()
+    {
+        // The guest publishes 8 writes without kicking (the I/O thread sleeps until a kick) and
+        // halts at once: only the tender's drain on HALT can send them.
+        using var link = new Link();
+        using var tender = StartIn(link, "run", "--mem=32", "--timeout=60s", "--manifest", Manifest(("service0", "NET_BASIC")),
+            "--net:service0=tdv0", TestGuests.Build("ring_echo", ("SEND_AND_HALT", "1"), ("COUNT", "8")));
+        var r = tender.WaitForExit();
+        Assert.True(r.ExitCode == 0, r.ToString());
+        for (int i = 0; i < 8; i++)
+        {
+            var frame = link.Peer.Receive(Wait);
+            Assert.True(frame is not null, $"frame {i} of 8 queued before HALT never went out");
+            Assert.Equal(60, frame.Length);
+            Assert.Equal((byte)i, frame[14]);
+        }
+    }
+
+    [HostFact(NetworkNeeds)]
     public void A_ring_fault_stops_a_guest_waiting_in_poll_at_once()
     {
         using var link = new Link();

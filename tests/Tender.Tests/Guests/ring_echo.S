@@ -5,6 +5,9 @@
 # if the ring is not offered, 3 if nothing arrives for 5 s.
 # CORRUPT=1: instead, pushes ent_tail 5000 ahead, kicks, and waits in a 30-second POLL: the tender
 # must end it with the ring's report at once, not when the POLL times out.
+# SEND_AND_HALT=1: instead, after "ready", fills COUNT NET_WRITE entries (broadcast frames of the
+# test EtherType 0x88B5, byte 14 = the frame's index), publishes them without kicking and halts 0
+# at once: the tender must still send them (it serves what the guest queued before HALT).
     .include "lib.inc"
     .include "devices.inc"
     TENDER_NOTE
@@ -47,6 +50,36 @@ _start:
     .endif
     leaq ready(%rip), %rdi
     call lib_puts_cstr
+    .ifdef SEND_AND_HALT
+    xorl %r14d, %r14d
+1:  movq %r14, %rax
+    shlq $6, %rax                   # a 64-byte buffer per frame
+    leaq buf(%rip), %rsi
+    addq %rax, %rsi
+    movq $-1, (%rsi)                # destination ff:ff:ff:ff:ff:ff
+    movl $0x00000002, 6(%rsi)       # source 02:00:00:00:00:01
+    movw $0x0100, 10(%rsi)
+    movw $0xb588, 12(%rsi)          # EtherType 0x88B5, big-endian
+    movb %r14b, 14(%rsi)
+    movl ent_tail(%rip), %eax
+    movl %eax, %ecx
+    andl $1023, %ecx
+    shll $5, %ecx
+    leaq 128(%r15,%rcx), %rcx
+    movl $RING_NET_WRITE, 0(%rcx)
+    movl $1, 4(%rcx)
+    movq %rsi, 8(%rcx)
+    movl $60, 16(%rcx)
+    movl %eax, 20(%rcx)
+    incl %eax
+    movl %eax, ent_tail(%rip)
+    incq %r14
+    cmpq $COUNT, %r14
+    jb 1b
+    movl %eax, 0(%r15)              # publish them all, and do not kick
+    xorl %edi, %edi
+    call lib_halt
+    .endif
 wait:
     movq $5000000000, %rdi
     call lib_poll
