@@ -1,0 +1,125 @@
+using System;
+using Guest.Stack;
+
+namespace GuestBindings
+{
+    /// <summary>
+    /// One guest's network application: a <see cref="NetStack{TNic}"/> over a NET_BASIC device
+    /// (<see cref="HvtNic"/>) and the event loop around it. There are no threads: the application
+    /// calls <see cref="Poll"/>, does its work with the stack's socket calls, and calls
+    /// <see cref="Wait"/>, which sleeps in the tender (POLL) until a frame arrives or the stack's
+    /// next timer is due, whichever comes first.
+    /// <code>
+    /// NetApp? app = NetApp.Open("tcp-echo");      // --ipv4=…, --ring / --hypercalls from the command line
+    /// app.Stack.Listen(7, 16, out ListenerHandle l);
+    /// while (true) { app.Poll(); /* accept, read, write */ app.Wait(); }
+    /// </code>
+    /// </summary>
+    public sealed class NetApp
+    {
+        /// <summary>The stack; its socket calls are the application API.</summary>
+        public readonly NetStack<HvtNic> Stack;
+
+        /// <summary>The device it runs on.</summary>
+        public readonly NetDevice Device;
+
+        private readonly string _name;
+
+        private NetApp(string name, NetDevice device, NetStack<HvtNic> stack)
+        {
+            _name = name;
+            Device = device;
+            Stack = stack;
+        }
+
+        /// <summary>
+        /// Opens the NET_BASIC device <paramref name="device"/> and a stack on it, configured from
+        /// the guest's command line: <c>--ipv4=A.B.C.D/N</c> (required), <c>--ipv4-gateway=A.B.C.D</c>,
+        /// and <c>--ring</c> or <c>--hypercalls</c> for the I/O path (neither: the ring when the tender
+        /// offers it). Prints one line saying what it opened, or why it could not and returns null.
+        /// </summary>
+        /// <param name="poolSlots">Packet buffers, each holding the device's largest frame.</param>
+        public static NetApp? Open(string name, string device = "service0", int poolSlots = 512, StackConfig? config = null)
+        {
+            NetPath path = NetPath.Auto;
+            string[] args = Unikernel.GetArguments();
+            for (int i = 0; i < args.Length; i++)
+            {
+                if (args[i] == "--ring") path = NetPath.Ring;
+                else if (args[i] == "--hypercalls") path = NetPath.Hypercalls;
+            }
+            DeviceStatus status = NetDevice.TryAcquire(device, path, out NetDevice? dev);
+            if (status != DeviceStatus.Ok || dev is null)
+            {
+                GuestConsole.WriteLine(status == DeviceStatus.NotSupported
+                    ? name + ": --ring asked for, but the tender does not offer ring I/O"
+                    : name + ": no attached NET_BASIC device '" + device + "' (manifest and --net:" + device + "=TAP)");
+                return null;
+            }
+            StackConfig cfg = config ?? new StackConfig();
+            // Real entropy for ISNs, ephemeral ports and SYN cookies: the TSC's low bits at boot and the wall clock.
+            cfg.Seed = Clock.MonotonicNanoseconds ^ Clock.WallClockNanoseconds ^ 0x9E3779B97F4A7C15UL;
+            ConfigError error = cfg.ApplyCommandLine(Unikernel.CommandLine);
+            if (error != ConfigError.None)
+            {
+                GuestConsole.WriteLine(name + ": bad network configuration (" + Describe(error) + "); give --ipv4=A.B.C.D/N [--ipv4-gateway=A.B.C.D]");
+                return null;
+            }
+            int slot = Math.Max(2048, (dev.MaxFrameSize + 63) / 64 * 64);
+            var pool = new PacketPool(poolSlots, slot);
+            var stack = new NetStack<HvtNic>(new HvtNic(dev, pool, cfg.RxBatchSize), pool, cfg);
+            GuestConsole.WriteLine(name + ": " + Format(cfg.Address) + "/" + cfg.PrefixLength.ToString()
+                + " mtu " + dev.Mtu.ToString() + " via " + (dev.UsesRing ? "ring" : "hypercalls"));
+            return new NetApp(name, dev, stack);
+        }
+
+        /// <summary>Monotonic nanoseconds (the stack's clock).</summary>
+        public static ulong Now => Clock.MonotonicNanoseconds;
+
+        /// <summary>
+        /// Receives and processes what the device has, runs due timers and sends what is queued.
+        /// Returns the frames received.
+        /// </summary>
+        public int Poll() => Stack.Poll(Clock.MonotonicNanoseconds);
+
+        /// <summary>
+        /// Sends what the application queued since the last <see cref="Poll"/>; then, unless that
+        /// brought frames in, sleeps until a frame arrives, the stack's next timer or
+        /// <paramref name="latest"/> (monotonic ns), whichever is first.
+        /// </summary>
+        public void Wait(ulong latest = ulong.MaxValue)
+        {
+            ulong now = Clock.MonotonicNanoseconds;
+            if (Stack.Poll(now) > 0) return;
+            ulong due = Stack.NextDeadline;
+            if (latest < due) due = latest;
+            if (due > now) Unikernel.Yield(due);
+        }
+
+        /// <summary>Keeps the stack running for <paramref name="nanoseconds"/> (last segments, FINs, ACKs).</summary>
+        public void Linger(ulong nanoseconds)
+        {
+            ulong end = Clock.MonotonicNanoseconds + nanoseconds;
+            while (Clock.MonotonicNanoseconds < end) Wait(end);
+        }
+
+        /// <summary>Heap bytes allocated since boot (the guest heap never frees).</summary>
+        public static long HeapAllocated => GC.GetAllocatedBytesForCurrentThread();
+
+        /// <summary>Dotted-quad text of an address.</summary>
+        public static string Format(Ipv4Address a)
+        {
+            uint v = a.Value;
+            return (v >> 24).ToString() + "." + ((v >> 16) & 255).ToString() + "." + ((v >> 8) & 255).ToString() + "." + (v & 255).ToString();
+        }
+
+        private static string Describe(ConfigError e) => e switch
+        {
+            ConfigError.MissingAddress => "no --ipv4",
+            ConfigError.BadAddress => "bad address",
+            ConfigError.BadPrefix => "bad prefix length",
+            ConfigError.GatewayOutsideSubnet => "the gateway is outside the subnet",
+            _ => "error " + ((int)e).ToString(),
+        };
+    }
+}
