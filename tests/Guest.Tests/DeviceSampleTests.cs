@@ -127,56 +127,11 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
     private static readonly byte[] GuestMacBytes = [2, 0, 0, 0, 0, 2];
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    /// <summary>The tender running reflect inside the namespace (started from a thread inside it).</summary>
-    private sealed class Reflector : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _out = new();
-
-        /// <param name="manifest">the manifest (default: the sample's, one NIC service0)</param>
-        /// <param name="devices">the tender's device flags (default: service0 on tap0 with <see cref="GuestMac"/>)</param>
-        public Reflector(TestNamespace ns, string[] guestArgs, string? guestDir = null, string? manifest = null, string[]? devices = null)
-        {
-            string elf = guestDir is null ? GuestBuilds.Elf("reflect") : GuestBuilds.ElfAt(guestDir);
-            manifest ??= Path.Combine(Repo.Root, "samples", "reflect", "manifest.json");
-            devices ??= ["--net:service0=tap0", $"--net-mac:service0={GuestMac}"];
-            var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string a in (string[])["netns", "exec", ns.Name, Path.Combine(Repo.Root, "scripts", "tender"), "run", "--mem=64", "--timeout=60s",
-                         "--manifest", manifest, .. devices, elf, "--", .. guestArgs])
-                info.ArgumentList.Add(a);
-            _process = Process.Start(info) ?? throw new InvalidOperationException("cannot start the tender");
-            _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_out) _out.Append(e.Data).Append('\n'); };
-            _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_out) _out.Append(e.Data).Append('\n'); };
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-            var clock = Stopwatch.StartNew();
-            while (!Output.Contains("ready\n", StringComparison.Ordinal))
-            {
-                if (_process.HasExited || clock.Elapsed > TimeSpan.FromSeconds(60))
-                    Assert.Fail("reflect did not print ready:\n" + Output);
-                Thread.Sleep(20);
-            }
-        }
-
-        public string Output { get { lock (_out) return _out.ToString(); } }
-
-        public (int ExitCode, string Output) WaitForExit()
-        {
-            if (!_process.WaitForExit(TimeSpan.FromSeconds(30)))
-            {
-                _process.Kill(entireProcessTree: true);
-                Assert.Fail("reflect did not exit after its frame count:\n" + Output);
-            }
-            _process.WaitForExit();
-            return (_process.ExitCode, Output);
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            _process.Dispose();
-        }
-    }
+    /// <summary>A guest (reflect unless guestDir is given) running inside the namespace.</summary>
+    private static NetGuest Reflector(TestNamespace ns, string[] guestArgs, string? guestDir = null, string? manifest = null, string[]? devices = null) =>
+        new(ns, guestDir is null ? GuestBuilds.Elf("reflect") : GuestBuilds.ElfAt(guestDir),
+            manifest ?? Path.Combine(Repo.Root, "samples", "reflect", "manifest.json"),
+            devices ?? ["--net:service0=tap0", $"--net-mac:service0={GuestMac}"], guestArgs);
 
     private static byte[] Swapped(byte[] frame)
     {
@@ -216,7 +171,7 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
         byte[] Frame(int length, int seed) => Frames.Make(GuestMacBytes, peer.InterfaceMac, length, seed);
         int[] sizes = [60, 61, 64, 128, 1000, 1513, 1514];
         int total = 1 + 100 + sizes.Length;
-        using var reflector = new Reflector(ns, [pathArgument, $"--count={total}"]);
+        using var reflector = Reflector(ns, [pathArgument, $"--count={total}"]);
         Assert.Contains($"via {path}", reflector.Output);
 
         var single = Frame(60, 1);
@@ -262,7 +217,7 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
         {
             byte[] mac1 = [2, 0, 0, 0, 0, 0x12];
             const int count = 20;
-            using var reflector = new Reflector(ns, [pathArgument, "--device=service1", $"--count={count}"], manifest: manifest,
+            using var reflector = Reflector(ns, [pathArgument, "--device=service1", $"--count={count}"], manifest: manifest,
                 devices: ["--net:service0=tap0", $"--net-mac:service0={GuestMac}", "--net:service1=tap1", "--net-mac:service1=02:00:00:00:00:12"]);
             Assert.Contains($"via {path}", reflector.Output);
 
@@ -296,7 +251,7 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
         byte[] Frame(int length, int seed) => Frames.Make(GuestMacBytes, peer.InterfaceMac, length, seed);
         int[] sizes = [60, 1514, 2048, 2049, 4000, 9013, 9014];
         int total = sizes.Length + 10;
-        using var reflector = new Reflector(ns, [pathArgument, $"--count={total}"]);
+        using var reflector = Reflector(ns, [pathArgument, $"--count={total}"]);
         Assert.Contains("mtu 9000 via " + path, reflector.Output);
         foreach (int size in sizes)
         {
@@ -321,7 +276,7 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
         // guest by ARP and gets every echo answered, on either path.
         using var ns = new TestNamespace("grfp");
         ns.AddTap("tap0", "10.0.0.1/24");
-        using var guest = new Reflector(ns, ["--ipv4=10.0.0.2/24", "--count=10", "--seconds=30", pathArgument], "tests/Guest.Tests/guests/stack-ping");
+        using var guest = Reflector(ns, ["--ipv4=10.0.0.2/24", "--count=10", "--seconds=30", pathArgument], "tests/Guest.Tests/guests/stack-ping");
         Assert.Contains("stack-ping: via " + path, guest.Output);
         var (pingCode, pingOutput) = ns.TryExec("ping", "-c", "10", "-i", "0.2", "-W", "2", "10.0.0.2");
         output.WriteLine(pingOutput);
