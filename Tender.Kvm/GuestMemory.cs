@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Tender.Host.Interop;
 
 namespace Tender.Kvm;
 
@@ -95,6 +96,22 @@ public sealed unsafe class GuestMemory : IDisposable
     {
         if (!TryGetSpan(address, length, out var span, out var error)) throw new GuestMemoryException(error!);
         return span;
+    }
+
+    /// <summary>
+    /// Makes the whole pages [address, address + length) read-only on the host side (mprotect), so
+    /// a guest store there fails in KVM (solo5-hvt protects a Solo5 guest's read-only segments
+    /// this way; its page tables are the guest's own). The tender must then write there only
+    /// through access checks that know it (GuestAccessMap), or it would fault itself.
+    /// </summary>
+    public void ProtectReadOnly(ulong address, ulong length)
+    {
+        const ulong page = 4096;
+        if (_region is null) throw new InvalidOperationException($"{Name} is not the tender's own mapping");
+        if (((address | length) & (page - 1)) != 0 || length == 0 || !Contains(address, length))
+            throw new ArgumentException($"{Describe(address, length)} is not whole pages inside {Name}");
+        if (LibC.Mprotect((nint)(_pointer + (address - GuestPhysicalAddress)), (nuint)length, LibC.PROT_READ) != 0)
+            throw KvmException.FromLastError($"mprotect of {Describe(address, length)} in {Name}");
     }
 
     public ulong ReadUInt64(ulong address) => BinaryPrimitives.ReadUInt64LittleEndian(GetSpan(address, 8));

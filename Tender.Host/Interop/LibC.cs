@@ -27,6 +27,7 @@ internal static unsafe partial class LibC
     public const int EBADF = 9;
     public const int EAGAIN = 11;
     public const int EACCES = 13;
+    public const int EFAULT = 14;
     public const int EBUSY = 16;
     public const int ENODEV = 19;
     public const int EINVAL = 22;

@@ -141,7 +141,13 @@ public sealed class BootSetup
 
     /// <summary>Lines describing the memory layout, for the debug log and crash reports.</summary>
     public IReadOnlyList<string> LayoutDescription { get; init; } = [];
+
+    /// <summary>Guest RAM the tender made read-only on the host (Solo5 mode), to name in crash reports.</summary>
+    public IReadOnlyList<ReadOnlyRange> ReadOnlyMemory { get; init; } = [];
 }
+
+/// <summary>Guest-physical [Start, End), whole pages, read-only on the host side; What names it.</summary>
+public readonly record struct ReadOnlyRange(ulong Start, ulong End, string What);
 
 /// <summary>
 /// Turns the bytes at a non-zero HALT cookie (up to 512, HVT_HALT_COOKIE_MAX, as far as the guest

@@ -3,6 +3,7 @@ using System.Text;
 using Serilog;
 using Tender.Boot;
 using Tender.Devices;
+using Tender.Host.Interop;
 using Tender.Diagnostics;
 using Tender.Hypercalls;
 using Tender.Kvm;
@@ -99,7 +100,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         var hypercalls = new HypercallHandler(ram, setup.GuestAccess, console, devices, poller, tracer, setup.HaltCookie);
         using var ring = ringSpace == 0 ? null : StartRing(vm, ram, ringAddress, setup.GuestAccess, devices, tracer);
         using var stopKicksVcpu = stop.Attach(vcpu); // ends before the vCPU is disposed
-        return Loop(vm, vcpu, hypercalls, setup.FaultReporter, ring, pci);
+        return Loop(vm, vcpu, hypercalls, setup.FaultReporter, ring, pci, setup.ReadOnlyMemory);
     }
 
     private unsafe NetRingService StartRing(Vm vm, GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, HypercallTracer? tracer)
@@ -155,13 +156,24 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         }
     }
 
-    private RunOutcome Loop(Vm vm, Vcpu vcpu, HypercallHandler hypercalls, IFaultReporter? faults, NetRingService? ring, PciSupport.PciAttachment pci)
+    private RunOutcome Loop(Vm vm, Vcpu vcpu, HypercallHandler hypercalls, IFaultReporter? faults, NetRingService? ring, PciSupport.PciAttachment pci,
+        IReadOnlyList<ReadOnlyRange> readOnly)
     {
         while (true)
         {
             if (ring?.Fault is NetRingFault fault) return Crash(vm, vcpu, $"network ring: {fault.Message}", []);
             if (stop.Outcome is RunOutcome stopped) return stopped;
-            var reason = vcpu.Run();
+            VmExitReason reason;
+            try
+            {
+                reason = vcpu.Run();
+            }
+            catch (KvmException e) when (e.Errno == LibC.EFAULT)
+            {
+                // KVM could not reach the host memory behind a guest access: a store to a page the
+                // tender made read-only (solo5-hvt's wording, so tools that grep for it still work).
+                return Crash(vm, vcpu, "host/guest translation fault: KVM_RUN could not access guest memory (a store to read-only memory?)", []);
+            }
             if (reason == VmExitReason.Io)
             {
                 var io = vcpu.IoExit;
@@ -207,6 +219,11 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
                 return Crash(vm, vcpu, $"port I/O the tender does not handle: {io}", []);
             }
             if (reason == VmExitReason.Mmio && pci.TryHandleMmio(vcpu.MmioExit)) continue; // an emulated device's register
+            if (reason == VmExitReason.Mmio && ReadOnlyHit(vcpu.MmioExit, readOnly) is string where)
+            {
+                // On this kind of host (nested PVM) a store to a host-read-only page comes back as an MMIO exit.
+                return Crash(vm, vcpu, $"host/guest translation fault: {where}", []);
+            }
             if (reason == VmExitReason.Interrupted) continue; // a stop request, or a stray signal: the loop head decides
             var exit = vcpu.DecodeExit(reason);
             return Crash(vm, vcpu, exit.Describe(), []);
@@ -225,6 +242,14 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
             Log.Warning("network ring after the guest halted: {Fault}", fault.Message);
         else if (entries > 0)
             Log.Debug("network ring: {Entries} entries the guest queued before halting were served", entries);
+    }
+
+    private static string? ReadOnlyHit(MmioExit exit, IReadOnlyList<ReadOnlyRange> readOnly)
+    {
+        foreach (var r in readOnly)
+            if (exit.Address >= r.Start && exit.Address < r.End)
+                return $"{(exit.IsWrite ? "store to" : "load from")} 0x{exit.Address:x} in read-only guest memory ({r.What}, 0x{r.Start:x}-0x{r.End - 1:x})";
+        return null;
     }
 
     private static RunOutcome Crash(Vm vm, Vcpu vcpu, string headline, IEnumerable<string> details, GuestFault? fault = null)

@@ -57,6 +57,11 @@ public sealed class Solo5BootMode : IBootMode
         byte[] lowMemory = Solo5BootInfo.Build(memorySize, kernelEnd, context.TscFrequencyHz,
             context.ManifestBinary, context.CommandLine, out Solo5LowMemory low, ring);
 
+        // As solo5-hvt: the pages of read-only segments become read-only on the host, since
+        // the guest's own page tables (all read-write) cannot be trusted to keep them so.
+        var readOnly = ReadOnlySegmentPages(context.Elf);
+        foreach (var r in readOnly) context.Ram.ProtectReadOnly(r.Start, r.End - r.Start);
+
         PageTables tables = BuildPageTables(memorySize + ringSpace);
         if (tables.PhysicalAddress + (ulong)tables.Image.Length > Solo5Layout.BootInfoAddress)
             throw new InvalidOperationException("Solo5 page tables overlap the boot info");
@@ -73,14 +78,55 @@ public sealed class Solo5BootMode : IBootMode
             Cpuid = null, // solo5-hvt passes KVM_GET_SUPPORTED_CPUID through unchanged
             // solo5-hvt accepts a guest buffer [gpa, gpa + len) only if gpa + len < mem_size
             // (strictly): the last byte of memory is never part of a hypercall argument, and
-            // neither is the net ring above it. It checks bounds only, not page rights, so
-            // everything else is readable and writable.
-            GuestAccess = new GuestAccessMap().Add(0, memorySize - 1, writable: true),
+            // neither is the net ring above it. It checks bounds only; here the host-read-only
+            // segment pages are also refused for the tender's writes (a NET_READ into .text
+            // would otherwise make the tender fault on its own mprotect).
+            GuestAccess = AccessMap(memorySize, readOnly),
+            ReadOnlyMemory = readOnly,
             FaultReporter = null, // no fault stub: with no IDT an exception is a triple fault
             // A Solo5 guest's cookie is the trap frame its exception handler saved, never text.
             HaltCookie = bytes => Solo5HaltCookie.DescribeTrapFrame(bytes),
             LayoutDescription = Describe(memorySize, kernelEnd, low, tables, context.Elf, ring, ringSpace),
         };
+    }
+
+    /// <summary>
+    /// The whole pages of the ELF's non-writable PT_LOAD segments that no writable segment
+    /// touches (a page shared with data stays writable), in address order.
+    /// </summary>
+    public static IReadOnlyList<ReadOnlyRange> ReadOnlySegmentPages(ElfImage elf)
+    {
+        var ranges = new List<ReadOnlyRange>();
+        foreach (var s in elf.LoadSegments)
+        {
+            if (s.IsWritable || s.MemorySize == 0) continue;
+            ulong start = s.PageStart, end = s.PageEnd;
+            foreach (var w in elf.LoadSegments)
+            {
+                if (!w.IsWritable || w.PageEnd <= start || w.PageStart >= end) continue;
+                if (w.PageStart <= start) start = Math.Min(end, w.PageEnd);
+                else end = w.PageStart;
+            }
+            if (start < end) ranges.Add(new ReadOnlyRange(start, end, $"ELF segment {s.ProgramHeaderIndex} ({s.FlagsText})"));
+        }
+        ranges.Sort((a, b) => a.Start.CompareTo(b.Start));
+        return ranges;
+    }
+
+    /// <summary>[0, memorySize - 1) writable except the read-only ranges, which are readable only.</summary>
+    public static GuestAccessMap AccessMap(ulong memorySize, IReadOnlyList<ReadOnlyRange> readOnly)
+    {
+        var map = new GuestAccessMap();
+        ulong limit = memorySize - 1, at = 0;
+        foreach (var r in readOnly)
+        {
+            ulong start = Math.Min(r.Start, limit), end = Math.Min(r.End, limit);
+            if (start > at) map.Add(at, start, writable: true);
+            if (end > start) map.Add(start, end, writable: false);
+            at = Math.Max(at, end);
+        }
+        if (limit > at) map.Add(at, limit, writable: true);
+        return map;
     }
 
     /// <summary>

@@ -162,6 +162,31 @@ public class Solo5BootTests
     }
 
     [KvmFact]
+    public void A_store_to_the_guests_own_text_is_stopped_as_solo5_hvt_does()
+    {
+        // Host-side mprotect of the read-only segments (the guest's page tables are all writable).
+        var r = Solo5Run.Run(Solo5Guests.Probe, "write-text");
+        Assert.True(r.ExitCode == 125, r.ToString());
+        Assert.DoesNotContain("survived_write_text", r.Stdout);
+        Assert.Contains("host/guest translation fault", r.Stderr);
+        Assert.Contains("read-only guest memory (ELF segment", r.Stderr);
+
+        var data = Solo5Run.Run(Solo5Guests.Probe, "write-data");
+        Assert.True(data.ExitCode == 0, data.ToString());
+        Assert.Contains("wrote_data=7", data.Stdout);
+    }
+
+    [KvmFact]
+    public void A_hypercall_result_aimed_at_read_only_text_is_refused_without_hurting_the_tender()
+    {
+        var r = Solo5Run.Run(Solo5Guests.Probe, "walltime-text");
+        Assert.True(r.ExitCode == 125, r.ToString());
+        Assert.DoesNotContain("survived_walltime_text", r.Stdout);
+        Assert.Contains("WALLTIME", r.Stderr);
+        Assert.Contains("not writable guest memory", r.Stderr);
+    }
+
+    [KvmFact]
     public void A_port_that_is_not_a_hypercall_ends_the_guest()
     {
         var port = Solo5Run.Run(Solo5Guests.Probe, "badport");

@@ -27,6 +27,20 @@ public class Solo5LayoutTests
     }
 
     [Fact]
+    public void Read_only_segment_pages_are_readable_but_not_writable_through_hypercalls()
+    {
+        var map = Solo5BootMode.AccessMap(32 * MiB, [new(0x100000, 0x105000, "text"), new(0x105000, 0x107000, "rodata")]);
+        Assert.Null(map.CheckRead(0x100000, 0x7000));           // text and rodata read as one span
+        Assert.Null(map.CheckWrite(0x107000, 0x1000));          // data
+        Assert.Null(map.CheckWrite(0x1000, 0xff000));           // below the image
+        Assert.NotNull(map.CheckWrite(0x104ff8, 8));            // the last word of text
+        Assert.NotNull(map.CheckWrite(0x106ffc, 8));            // straddles rodata and data
+        Assert.Contains("read-only", map.CheckWrite(0x105000, 16));
+        Assert.NotNull(map.CheckRead(32 * MiB - 1, 1));         // solo5-hvt's strict bound stays
+        Assert.Null(map.CheckWrite(32 * MiB - 2, 1));
+    }
+
+    [Fact]
     public void Special_registers_are_solo5_hvts()
     {
         var s = Solo5CpuState.SpecialRegisters(0x2000);

@@ -356,6 +356,15 @@ void guest_main(const struct boot_info *bi)
         /* Solo5 forbids this through host page protection; see docs/solo5-mode.md. */
         *(volatile u8 *)(u64)guest_main = 0xc3;
         kv_dec("survived_write_text", 1);
+    } else if (word_is(cmd, wlen, "walltime-text")) {
+        /* WALLTIME's result written over our own text: the tender must refuse, not fault itself. */
+        hypercall(HC_WALLTIME, (volatile void *)(u64)guest_main);
+        kv_dec("survived_walltime_text", 1);
+    } else if (word_is(cmd, wlen, "write-data")) {
+        /* Data stays writable (the control for write-text). */
+        static volatile u64 datum;
+        datum = 7;
+        kv_dec("wrote_data", datum);
     } else if (word_is(cmd, wlen, "block")) {
         do_block();
     } else {
