@@ -1,0 +1,62 @@
+using Guest.Stack;
+using GuestBindings;
+
+// Ping responder: the stack answers ARP and ICMP echo requests by itself (in the buffer they came
+// in), so the application only runs the event loop. Prints "ready" once the stack is up, then runs
+// until the tender stops it or a bound is reached, then prints the counters and exits 0.
+//   --ipv4=A.B.C.D/N [--ipv4-gateway=A.B.C.D]   address (required)
+//   --ring | --hypercalls                        I/O path (default: the ring when the tender offers it)
+//   --count=N     exit after N echo replies (default 0: no limit)
+//   --seconds=S   exit after S seconds (default 0: no limit)
+static class Program
+{
+    static int Main(string[] args)
+    {
+        ulong count = 0, seconds = 0;
+        foreach (string a in args)
+        {
+            if (a.StartsWith("--count=") && TryParse(a.Substring(8), out count)) { }
+            else if (a.StartsWith("--seconds=") && TryParse(a.Substring(10), out seconds)) { }
+            else if (!IsNetAppArgument(a))
+            {
+                GuestConsole.WriteLine("ping: bad argument: " + a);
+                return 2;
+            }
+        }
+        NetApp? app = NetApp.Open("ping");
+        if (app is null) return 2;
+        NetStack<HvtNic> stack = app.Stack;
+        GuestConsole.WriteLine("ready");
+
+        ulong end = seconds == 0 ? ulong.MaxValue : NetApp.Now + seconds * 1_000_000_000;
+        while (true)
+        {
+            app.Poll();      // receive, answer, send
+            // Checked before sleeping: Wait would otherwise sleep until the next frame.
+            if (count != 0 && stack.Counters[Counter.IcmpEchoReplies] >= count) break;
+            if (NetApp.Now >= end) break;
+            app.Wait(end);   // sleep until a frame, a timer or the end
+        }
+
+        GuestConsole.WriteLine("ping: " + stack.Counters[Counter.IcmpEchoReplies].ToString() + " echo replies, "
+            + stack.Counters[Counter.IcmpEchoRequests].ToString() + " echo requests, "
+            + stack.Counters[Counter.ArpRepliesSent].ToString() + " ARP replies");
+        return 0;
+    }
+
+    // NetApp.Open reads these itself.
+    private static bool IsNetAppArgument(string a) =>
+        a.StartsWith("--ipv4=") || a.StartsWith("--ipv4-gateway=") || a == "--ring" || a == "--hypercalls";
+
+    private static bool TryParse(string s, out ulong value)
+    {
+        value = 0;
+        if (s.Length == 0 || s.Length > 18) return false;
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (!char.IsAsciiDigit(s[i])) return false;
+            value = value * 10 + (ulong)(s[i] - '0');
+        }
+        return true;
+    }
+}
