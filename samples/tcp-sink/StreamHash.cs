@@ -1,0 +1,89 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace BulkTcp
+{
+    /// <summary>
+    /// The bulk samples' stream checksum: FNV-1a 64 taken over the stream's little-endian 64-bit
+    /// words instead of its bytes (8 times fewer multiplies, so it costs the guest little next to the
+    /// stack), the last partial word zero-padded, then the length mixed in:
+    /// <code>h = 0xcbf29ce484222325; for each word w: h = (h ^ w) * 0x100000001b3; h = (h ^ length) * 0x100000001b3</code>
+    /// It depends only on the bytes and their order, not on how the stream was cut into reads.
+    /// tests/Guest.Tests/BulkTcpTests.cs and scripts/bench-stack compute the same.
+    /// </summary>
+    public struct StreamHash
+    {
+        private const ulong Offset = 0xcbf29ce484222325UL;
+        private const ulong Prime = 0x100000001b3UL;
+
+        private ulong _h;
+        private ulong _partial;      // bytes of an unfinished word, low byte first
+        private int _partialBytes;
+
+        /// <summary>Bytes hashed so far.</summary>
+        public ulong Length;
+
+        public static StreamHash Create() => new StreamHash { _h = Offset };
+
+        public void Update(ReadOnlySpan<byte> data)
+        {
+            Length += (ulong)data.Length;
+            int i = 0;
+            if (_partialBytes > 0)
+            {
+                while (_partialBytes < 8 && i < data.Length) { _partial |= (ulong)data[i] << (8 * _partialBytes); _partialBytes++; i++; }
+                if (_partialBytes < 8) return;
+                _h = (_h ^ _partial) * Prime;
+                _partial = 0;
+                _partialBytes = 0;
+            }
+            int whole = (data.Length - i) & ~7;
+            ReadOnlySpan<ulong> words = MemoryMarshal.Cast<byte, ulong>(data.Slice(i, whole));
+            ulong h = _h;
+            for (int k = 0; k < words.Length; k++) h = (h ^ words[k]) * Prime;
+            _h = h;
+            for (i += whole; i < data.Length; i++) { _partial |= (ulong)data[i] << (8 * _partialBytes); _partialBytes++; }
+        }
+
+        /// <summary>The checksum of everything hashed so far.</summary>
+        public ulong Value
+        {
+            get
+            {
+                ulong h = _partialBytes > 0 ? (_h ^ _partial) * Prime : _h;
+                return (h ^ Length) * Prime;
+            }
+        }
+
+        /// <summary>16 hex digits.</summary>
+        public static string Hex(ulong v) => v.ToString("x16");
+    }
+
+    /// <summary>Small helpers both samples use for their command lines and reports.</summary>
+    public static class BulkText
+    {
+        /// <summary>Decimal digits of <paramref name="s"/>; false on anything else or overflow.</summary>
+        public static bool TryParse(string s, out ulong value)
+        {
+            value = 0;
+            if (s.Length == 0) return false;
+            for (int i = 0; i < s.Length; i++)
+            {
+                if (s[i] < '0' || s[i] > '9') return false;
+                ulong d = (ulong)(s[i] - '0');
+                if (value > (ulong.MaxValue - d) / 10) return false;
+                value = value * 10 + d;
+            }
+            return true;
+        }
+
+        /// <summary>"BYTES bytes, checksum X, T ms (R Mbit/s)" for a transfer that took <paramref name="ns"/> nanoseconds.</summary>
+        public static string Report(ulong bytes, ulong checksum, ulong ns)
+        {
+            if (ns == 0) ns = 1;
+            // bytes·8 / (ns / 1000) = Mbit/s; bytes·8000 fits a ulong up to ~2 PB.
+            ulong mbits = bytes * 8000 / ns;
+            return bytes.ToString() + " bytes, checksum " + StreamHash.Hex(checksum) + ", " + (ns / 1_000_000).ToString() + " ms (" + mbits.ToString() + " Mbit/s)";
+        }
+    }
+}
