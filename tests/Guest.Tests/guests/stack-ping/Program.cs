@@ -8,12 +8,7 @@ static class Program
 {
     static int Main(string[] args)
     {
-        ulong count = 5, seconds = 30;
-        foreach (string a in args)
-        {
-            if (a.StartsWith("--count=")) count = Parse(a.Substring(8));
-            else if (a.StartsWith("--seconds=")) seconds = Parse(a.Substring(10));
-        }
+        ulong count = NetApp.NumberOption("count", 5), seconds = NetApp.NumberOption("seconds", 30);
         NetApp? app = NetApp.Open("stack-ping");
         if (app is null) return 2;
         NetStack<HvtNic> stack = app.Stack;
@@ -34,12 +29,5 @@ static class Program
         app.Poll();
         GuestConsole.WriteLine("stack-ping: " + stack.Counters[Counter.IcmpEchoReplies].ToString() + " echo replies, " + stack.Counters[Counter.ArpRepliesSent].ToString() + " ARP replies");
         return 0;
-    }
-
-    private static ulong Parse(string s)
-    {
-        ulong v = 0;
-        for (int i = 0; i < s.Length; i++) if (s[i] >= (char)48 && s[i] <= (char)57) v = v * 10 + (ulong)(s[i] - 48);
-        return v;
     }
 }
