@@ -15,6 +15,12 @@ public class HostCompileTests
     [InlineData("tests/Guest.Tests/guests/stack-loopback", "Guest.Stack")]
     [InlineData("samples/blk")]
     [InlineData("samples/reflect", "Guest.Stack;GuestBindings.Stack")]
+    [InlineData("samples/tcp-sink", "Guest.Stack;GuestBindings.Stack")]
+    [InlineData("samples/tcp-source", "Guest.Stack;GuestBindings.Stack;samples/tcp-sink")]
+    [InlineData("samples/ping", "Guest.Stack;GuestBindings.Stack")]
+    [InlineData("samples/udp-echo", "Guest.Stack;GuestBindings.Stack")]
+    [InlineData("samples/tcp-echo", "Guest.Stack;GuestBindings.Stack")]
+    [InlineData("samples/http", "Guest.Stack;GuestBindings.Stack")]
     public void Sample_compiles_against_dotnet(string dir, string? extraSourceDir = null)
     {
         string dotnetRoot = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
