@@ -17,8 +17,6 @@ public class HostCompileTests
     [InlineData("samples/reflect", "Guest.Stack;GuestBindings.Stack")]
     [InlineData("samples/tcp-sink", "Guest.Stack;GuestBindings.Stack")]
     [InlineData("samples/tcp-source", "Guest.Stack;GuestBindings.Stack;samples/tcp-sink")]
-    [InlineData("samples/tcp-sink", "Guest.Stack;GuestBindings.Stack")]
-    [InlineData("samples/tcp-source", "Guest.Stack;GuestBindings.Stack;samples/tcp-sink")]
     [InlineData("samples/ping", "Guest.Stack;GuestBindings.Stack")]
     [InlineData("samples/udp-echo", "Guest.Stack;GuestBindings.Stack")]
     [InlineData("samples/tcp-echo", "Guest.Stack;GuestBindings.Stack")]
