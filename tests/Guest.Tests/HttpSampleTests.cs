@@ -183,4 +183,213 @@ public sealed class HttpSampleTests(ITestOutputHelper output)
         Match summary = ExpectSummary(guest, requests);
         Assert.Equal(requests.ToString(CultureInfo.InvariantCulture), summary.Groups[1].Value); // one connection per curl
     }
+
+    [HostTheory(Needs)]
+    [InlineData("--hypercalls", "hypercalls")]
+    [InlineData("--ring", "ring")]
+    public void Keep_alive_connections_serve_many_requests_and_pipelined_ones_in_order(string pathArgument, string path)
+    {
+        using var ns = Namespace("ghtk");
+        const int repeats = 200;
+        const int requests = repeats + 4 + 2 + 1 + 1;
+        using var guest = Start(ns, pathArgument, $"--requests={requests}");
+        Assert.Contains("via " + path, guest.Output);
+
+        // One curl, the same URL 200 times: one connection, every response complete.
+        var args = new List<string> { "netns", "exec", ns.Name, "curl", "-sS", "--max-time", "100", "-w", "%{http_code} %{size_download} %{num_connects}\\n" };
+        for (int i = 0; i < repeats; i++) args.AddRange(["-o", "/dev/null", Url + "/hello"]);
+        var clock = Stopwatch.StartNew();
+        var (code, text) = Command.TryRun(TimeSpan.FromSeconds(120), "ip", [.. args]);
+        output.WriteLine($"{path}: {repeats} requests on one connection in {clock.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.True(code == 0, text);
+        string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(repeats, lines.Length);
+        Assert.All(lines, l => Assert.StartsWith("200 26 ", l));
+        Assert.Equal(1, lines.Sum(l => int.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture)));
+
+        // Four requests in one write: answered in order, HEAD without a body (else the next
+        // response would not parse), the last asks to close and the server does.
+        using (RawPeer peer = RawPeer.Connect(ns))
+        {
+            peer.Send("GET /hello HTTP/1.1\r\nHost: guest\r\n\r\n"
+                + "HEAD /hello HTTP/1.1\r\nHost: guest\r\n\r\n"
+                + "GET /no-such HTTP/1.1\r\nHost: guest\r\nAccept: */*\r\n\r\n"
+                + "GET /status HTTP/1.1\r\nHost: guest\r\nConnection: close\r\n\r\n");
+            var (s1, h1, b1) = peer.ReadResponse();
+            Assert.Equal(200, s1);
+            Assert.Equal(Hello, b1);
+            Assert.Null(RawPeer.Header(h1, "Connection"));
+            var (s2, h2, b2) = peer.ReadResponse(headOnly: true);
+            Assert.Equal(200, s2);
+            Assert.Equal("26", RawPeer.Header(h2, "Content-Length"));
+            var (s3, _, b3) = peer.ReadResponse();
+            Assert.Equal(404, s3);
+            Assert.Equal("not found\n", b3);
+            var (s4, h4, b4) = peer.ReadResponse();
+            Assert.Equal(200, s4);
+            Assert.Equal("close", RawPeer.Header(h4, "Connection"));
+            Dictionary<string, long> counters = StatusCounters(b4);
+            Assert.Equal(repeats + 3, counters["requests"]);
+            Assert.Equal(2, counters["connections"]);
+            Assert.True(peer.ReadsEndOfStream(Patience), "the server did not close after Connection: close");
+        }
+
+        // HTTP/1.0: kept open only when asked for, and said so.
+        using (RawPeer peer = RawPeer.Connect(ns))
+        {
+            peer.Send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+            var (s1, h1, b1) = peer.ReadResponse();
+            Assert.Equal(200, s1);
+            Assert.Equal("keep-alive", RawPeer.Header(h1, "Connection"));
+            Assert.Equal(Hello, b1);
+            peer.Send("GET /hello HTTP/1.0\r\n\r\n");
+            var (s2, h2, b2) = peer.ReadResponse();
+            Assert.Equal(200, s2);
+            Assert.Equal("close", RawPeer.Header(h2, "Connection"));
+            Assert.Equal(Hello, b2);
+            Assert.True(peer.ReadsEndOfStream(Patience), "the server did not close an HTTP/1.0 connection");
+        }
+
+        // A request dribbled in pieces (the head spans several segments), lone LFs as line ends.
+        using (RawPeer peer = RawPeer.Connect(ns))
+        {
+            foreach (string piece in (string[])["GE", "T /hel", "lo HTTP/1.1\n", "Host: gu", "est\n", "\n"])
+            {
+                peer.Send(piece);
+                Thread.Sleep(50);
+            }
+            var (s, _, b) = peer.ReadResponse();
+            Assert.Equal(200, s);
+            Assert.Equal(Hello, b);
+        }
+
+        Response status = Curl(ns, Url + "/status");
+        Dictionary<string, long> last = StatusCounters(status.Text);
+        Assert.Equal(requests - 1, last["requests"]);
+        Assert.Equal(5, last["connections"]);
+        Match summary = ExpectSummary(guest, requests);
+        Assert.Equal("5", summary.Groups[1].Value);
+    }
+}
+
+/// <summary>
+/// A TCP client socket made inside the test's namespace, for requests curl will not send (pipelined,
+/// dribbled, malformed) and peers that misbehave. Every read is bounded by a receive timeout.
+/// </summary>
+internal sealed class RawPeer : IDisposable
+{
+    private static readonly IPEndPoint Server = new(IPAddress.Parse("10.0.0.2"), 80);
+    public readonly Socket Socket;
+    private readonly byte[] _buffer = new byte[64 * 1024];
+    private int _start, _end;
+
+    private RawPeer(Socket socket) => Socket = socket;
+
+    /// <param name="receiveBuffer">a small kernel receive buffer (set before connecting) makes a small window</param>
+    public static RawPeer Connect(TestNamespace ns, int? receiveBuffer = null, int timeoutSeconds = 60) => ns.Run(() =>
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBuffer is int size) s.ReceiveBufferSize = size;
+        s.ReceiveTimeout = timeoutSeconds * 1000;
+        s.SendTimeout = timeoutSeconds * 1000;
+        s.Connect(Server);
+        return new RawPeer(s);
+    });
+
+    public void Send(string text) => Send(Encoding.ASCII.GetBytes(text));
+
+    public void Send(byte[] bytes)
+    {
+        int sent = 0;
+        while (sent < bytes.Length) sent += Socket.Send(bytes, sent, bytes.Length - sent, SocketFlags.None);
+    }
+
+    // More bytes into the buffer; false at end of stream.
+    private bool Fill()
+    {
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+        if (_end == _buffer.Length) throw new InvalidOperationException("response head larger than the test's buffer");
+        int n = Socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None);
+        _end += n;
+        return n > 0;
+    }
+
+    /// <summary>Reads one response head: status and the header lines.</summary>
+    public (int Status, string Head) ReadHead()
+    {
+        while (true)
+        {
+            int end = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8);
+            if (end >= 0)
+            {
+                string head = Encoding.ASCII.GetString(_buffer, _start, end + 4);
+                _start += end + 4;
+                Match m = Regex.Match(head, @"^HTTP/1\.1 (\d{3}) ");
+                Assert.True(m.Success, "not an HTTP/1.1 response: " + head);
+                return (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), head);
+            }
+            Assert.True(Fill(), "end of stream inside a response head");
+        }
+    }
+
+    /// <summary>Reads a whole response; its body per Content-Length (none for a HEAD).</summary>
+    public (int Status, string Head, string Body) ReadResponse(bool headOnly = false)
+    {
+        var (status, head) = ReadHead();
+        string? length = Header(head, "Content-Length");
+        Assert.True(length is not null, "no Content-Length: " + head);
+        int n = headOnly ? 0 : int.Parse(length, CultureInfo.InvariantCulture);
+        var body = new byte[n];
+        ReadExactly(body);
+        return (status, head, Encoding.ASCII.GetString(body));
+    }
+
+    public void ReadExactly(Span<byte> into)
+    {
+        int got = 0;
+        while (got < into.Length)
+        {
+            if (_start == _end) Assert.True(Fill(), $"end of stream after {got} of {into.Length} body bytes");
+            int n = Math.Min(into.Length - got, _end - _start);
+            _buffer.AsSpan(_start, n).CopyTo(into[got..]);
+            _start += n;
+            got += n;
+        }
+    }
+
+    /// <summary>True once the server ends the stream (FIN) with no more bytes; false on a reset or extra bytes.</summary>
+    public bool ReadsEndOfStream(TimeSpan within)
+    {
+        Socket.ReceiveTimeout = (int)within.TotalMilliseconds;
+        if (_start != _end) return false;
+        try
+        {
+            return Socket.Receive(_buffer) == 0;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    public static string? Header(string head, string name)
+    {
+        foreach (string line in head.Split("\r\n"))
+            if (line.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase)) return line[(name.Length + 1)..].Trim();
+        return null;
+    }
+
+    /// <summary>Closes with a reset (SO_LINGER 0) instead of a FIN.</summary>
+    public void Reset()
+    {
+        Socket.LingerState = new LingerOption(true, 0);
+        Socket.Close();
+    }
+
+    public void Dispose() => Socket.Dispose();
 }
