@@ -270,6 +270,64 @@ public sealed class HttpSampleTests(ITestOutputHelper output)
         Match summary = ExpectSummary(guest, requests);
         Assert.Equal("5", summary.Groups[1].Value);
     }
+
+    [HostTheory(Needs)]
+    [InlineData("--hypercalls", "hypercalls")]
+    [InlineData("--ring", "ring")]
+    public void Parallel_clients_get_intact_large_bodies_and_many_small_pages(string pathArgument, string path)
+    {
+        using var ns = Namespace("ghtp");
+        const long size = 8 * 1024 * 1024 + 13;    // not a whole number of the pattern's words
+        const int largeClients = 8, smallClients = 10, smallEach = 50;
+        const int requests = largeClients + smallClients * smallEach + 1;
+        using var guest = Start(ns, pathArgument, $"--requests={requests}", $"--large-size={size}");
+        Assert.Contains("via " + path, guest.Output);
+
+        // Eight downloads of /large at once, hashed as they arrive, while ten more curls fetch /hello
+        // 50 times each with up to 10 transfers in parallel (connections reused as curl sees fit).
+        var clock = Stopwatch.StartNew();
+        var large = Enumerable.Range(0, largeClients).Select(_ => ns.StartExec("bash", "-c",
+            $"set -o pipefail; curl -sS --max-time 200 {Url}/large | sha256sum")).ToList();
+        var small = Enumerable.Range(0, smallClients).Select(_ =>
+        {
+            var args = new List<string> { "curl", "-S", "--no-progress-meter", "--max-time", "200", "--parallel", "--parallel-max", "10",
+                "-w", "%{http_code} %{size_download} %{num_connects}\\n" };
+            for (int i = 0; i < smallEach; i++) args.AddRange(["-o", "/dev/null", Url + "/hello"]);
+            return ns.StartExec([.. args]);
+        }).ToList();
+        try
+        {
+            int connects = 0, pages = 0;
+            foreach (RunningCommand c in small)
+            {
+                var (code, text) = c.Wait(TimeSpan.FromSeconds(240));
+                Assert.True(code == 0, c.CommandLine + ": " + text);
+                string[] lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                Assert.Equal(smallEach, lines.Length);
+                Assert.All(lines, l => Assert.StartsWith("200 26 ", l));
+                connects += lines.Sum(l => int.Parse(l.Split(' ')[2], CultureInfo.InvariantCulture));
+                pages += lines.Length;
+            }
+            output.WriteLine($"{path}: {pages} small requests by {smallClients} parallel curls on {connects} connections in {clock.Elapsed.TotalSeconds:F2} s (with {largeClients} downloads running)");
+            foreach (RunningCommand c in large)
+            {
+                var (code, text) = c.Wait(TimeSpan.FromSeconds(240));
+                Assert.True(code == 0, c.CommandLine + ": " + text);
+                Assert.Equal(LargeSha256(size) + "  -", text.Trim());
+            }
+            output.WriteLine($"{path}: {largeClients} x /large ({size} bytes) intact, all done in {clock.Elapsed.TotalSeconds:F2} s");
+
+            Dictionary<string, long> counters = StatusCounters(Curl(ns, Url + "/status").Text);
+            Assert.Equal(requests - 1, counters["requests"]);
+            Assert.Equal(largeClients + connects + 1, counters["connections"]);
+            Match summary = ExpectSummary(guest, requests);
+            Assert.Equal((largeClients + connects + 1).ToString(CultureInfo.InvariantCulture), summary.Groups[1].Value);
+        }
+        finally
+        {
+            foreach (RunningCommand c in large.Concat(small)) c.Dispose();
+        }
+    }
 }
 
 /// <summary>
