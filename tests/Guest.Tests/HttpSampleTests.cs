@@ -328,6 +328,107 @@ public sealed class HttpSampleTests(ITestOutputHelper output)
             foreach (RunningCommand c in large.Concat(small)) c.Dispose();
         }
     }
+
+    [HostTheory(Needs)]
+    [InlineData("--hypercalls", "hypercalls")]
+    [InlineData("--ring", "ring")]
+    public void A_hostile_peer_neither_crashes_nor_blocks_the_server(string pathArgument, string path)
+    {
+        using var ns = Namespace("ghth");
+        const long size = 4 * 1024 * 1024 + 5;
+        const int requests = 11;
+        using var guest = Start(ns, pathArgument, $"--requests={requests}", $"--large-size={size}", "--idle-ms=6000");
+        Assert.Contains("via " + path, guest.Output);
+
+        // Garbage, and heads that are not HTTP: 400, then the server closes (FIN, not a reset).
+        void Refused(byte[] request, int status, string what)
+        {
+            using RawPeer peer = RawPeer.Connect(ns);
+            peer.Send(request);
+            var (got, head, _) = peer.ReadResponse();
+            Assert.True(got == status, $"{what}: expected {status}, got {head}");
+            Assert.Equal("close", RawPeer.Header(head, "Connection"));
+            Assert.True(peer.ReadsEndOfStream(Patience), what + ": the server did not close");
+        }
+        byte[] garbage = new byte[300];
+        new Random(5).NextBytes(garbage);
+        garbage[0] = 0x16; // a TLS record's first byte
+        Refused(garbage, 400, "random bytes");
+        Refused(Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("GET", 20))), 400, "a method that never ends");
+        Refused(Encoding.ASCII.GetBytes("GET no-slash HTTP/1.1\r\nHost: guest\r\n\r\n"), 400, "a bad target");
+        Refused(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: guest\r\nno colon here\r\n\r\n"), 400, "a field without a colon");
+        // A head that never ends: refused at the limit (8192 bytes) while the peer still sends.
+        Refused(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: guest\r\nX-Long: " + new string('a', 30000)), 431, "an endless head");
+
+        // A reset in the middle of /large (a small receive buffer keeps the rest on the server side).
+        using (RawPeer peer = RawPeer.Connect(ns, receiveBuffer: 32 * 1024))
+        {
+            peer.Send("GET /large HTTP/1.1\r\nHost: guest\r\n\r\n");
+            Assert.Equal(200, peer.ReadHead().Status);
+            peer.ReadExactly(new byte[256 * 1024]);
+            peer.Reset();
+        }
+
+        // Half-open peers: silent after connecting, stopped inside a head, gone inside a head (FIN
+        // or reset). Meanwhile other clients are served, and the server counts the silent ones open.
+        var silent = Enumerable.Range(0, 20).Select(_ => RawPeer.Connect(ns)).ToList();
+        var partial = Enumerable.Range(0, 10).Select(_ => RawPeer.Connect(ns)).ToList();
+        try
+        {
+            foreach (RawPeer p in partial) p.Send("GET /hel");
+            for (int i = 0; i < 10; i++)
+            {
+                RawPeer gone = RawPeer.Connect(ns);
+                gone.Send("GET /hello HTTP/1.1\r\nHo");
+                if (i % 2 == 0)
+                {
+                    gone.Socket.Shutdown(SocketShutdown.Send);
+                    gone.Dispose();
+                }
+                else gone.Reset();
+            }
+            Response during = Curl(ns, Url + "/status");
+            Assert.True(StatusCounters(during.Text)["open"] >= silent.Count + partial.Count + 1, during.Text);
+            ExpectPage(Curl(ns, Url + "/hello"), 200, Hello);
+            // The idle limit (6 s here) closes them all: each sees the end of the stream, nothing else.
+            foreach (RawPeer p in silent.Concat(partial))
+                Assert.True(p.ReadsEndOfStream(Patience), "a half-open connection was not closed after the idle limit");
+        }
+        finally
+        {
+            foreach (RawPeer p in silent.Concat(partial)) p.Dispose();
+        }
+
+        // A reader that stops (its window closes: the server must wait, probing) and then resumes.
+        using (RawPeer peer = RawPeer.Connect(ns, receiveBuffer: 4096))
+        {
+            peer.Send("GET /large HTTP/1.1\r\nHost: guest\r\n\r\n");
+            var (status, head) = peer.ReadHead();
+            Assert.Equal(200, status);
+            Assert.Equal(size.ToString(CultureInfo.InvariantCulture), RawPeer.Header(head, "Content-Length"));
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            byte[] chunk = new byte[64 * 1024];
+            peer.ReadExactly(chunk);
+            sha.AppendData(chunk);
+            Thread.Sleep(3000);
+            for (long got = chunk.Length; got < size; got += chunk.Length)
+            {
+                int n = (int)Math.Min(chunk.Length, size - got);
+                peer.ReadExactly(chunk.AsSpan(0, n));
+                sha.AppendData(chunk, 0, n);
+            }
+            Assert.Equal(LargeSha256(size), Convert.ToHexStringLower(sha.GetHashAndReset()));
+        }
+
+        // After all that, ordinary clients are served as before.
+        ExpectPage(Curl(ns, Url + "/hello"), 200, Hello);
+        ExpectPage(Curl(ns, Url + "/"), 200, null, "text/html; charset=utf-8");
+        Dictionary<string, long> counters = StatusCounters(Curl(ns, Url + "/status").Text);
+        Assert.Equal(requests - 1, counters["requests"]);
+        Match summary = ExpectSummary(guest, requests);
+        Assert.Contains(", 0 stalled", guest.Output);
+        output.WriteLine($"{path}: {summary.Value}");
+    }
 }
 
 /// <summary>
