@@ -10,6 +10,7 @@ using GuestBindings;
 //   --port=N        port to listen on (default 5001)
 //   --count=N       connections to take before exiting 0 (default 1; 0 = no limit)
 //   --seconds=S     give up (exit 1) after S seconds (default 300)
+//   --batch=N       frames per receive batch (the stack's RxBatchSize; ring: NET_READs per round trip; default 32)
 //   --buffer=BYTES  TCP receive and send buffer per connection (default 1 MiB; window scaling follows)
 // Zero allocation: every buffer is allocated before "ready"; "heap: before=B after=A" gives the
 // guest heap's bytes in use when the first connection was accepted and when the last one ended
@@ -20,7 +21,7 @@ static class TcpSink
 
     static int Main(string[] args)
     {
-        ulong port = 5001, count = 1, seconds = 300, buffer = 1 << 20;
+        ulong port = 5001, count = 1, seconds = 300, buffer = 1 << 20, batch = 32;
         foreach (string a in args)
         {
             bool ok = true;
@@ -28,6 +29,7 @@ static class TcpSink
             else if (a.StartsWith("--count=")) ok = BulkText.TryParse(a.Substring(8), out count);
             else if (a.StartsWith("--seconds=")) ok = BulkText.TryParse(a.Substring(10), out seconds) && seconds > 0 && seconds < 1_000_000;
             else if (a.StartsWith("--buffer=")) ok = BulkText.TryParse(a.Substring(9), out buffer) && buffer >= 4096 && buffer <= (16 << 20);
+            else if (a.StartsWith("--batch=")) ok = BulkText.TryParse(a.Substring(8), out batch) && batch > 0 && batch <= 256;
             if (!ok)
             {
                 GuestConsole.WriteLine("tcp-sink: bad argument: " + a);
@@ -39,6 +41,7 @@ static class TcpSink
             MaxTcpConnections = 8,
             TcpReceiveBufferSize = (int)buffer,
             TcpSendBufferSize = 64 * 1024,
+            RxBatchSize = (int)batch,
         };
         NetApp? app = NetApp.Open("tcp-sink", config: cfg, poolSlots: 1024);
         if (app is null) return 2;
@@ -62,6 +65,7 @@ static class TcpSink
         ulong end = NetApp.Now + seconds * 1_000_000_000;
         ulong done = 0, numbered = 0;
         long heapBefore = -1, heapAfter = -1;
+        ulong pollNs = 0, waitNs = 0, appNs = 0;   // where the loop's time went (--profile's line)
         while (count == 0 || done < count)
         {
             if (NetApp.Now > end)
@@ -69,8 +73,10 @@ static class TcpSink
                 GuestConsole.WriteLine("tcp-sink: timed out after " + seconds.ToString() + " s with " + done.ToString() + " connections done");
                 return 1;
             }
+            ulong t0 = NetApp.Now;
             app.Poll();
             ulong now = NetApp.Now;
+            pollNs += now - t0;
             for (int s = 0; s < MaxActive; s++)
             {
                 if (live[s]) continue;
@@ -84,7 +90,9 @@ static class TcpSink
             {
                 if (!live[s]) continue;
                 int n;
+                ulong r0 = NetApp.Now;
                 while ((n = stack.Read(conns[s], scratch)) > 0) hashes[s].Update(new ReadOnlySpan<byte>(scratch, 0, n));
+                appNs += NetApp.Now - r0;
                 if (n == 0) continue;
                 // The peer closed (EndOfStream) or the connection failed.
                 ulong took = NetApp.Now - started[s];
@@ -98,10 +106,13 @@ static class TcpSink
                     + BulkText.Report(hashes[s].Length, hashes[s].Value, took));
                 if (n != NetError.EndOfStream) return 1;
             }
+            ulong w0 = NetApp.Now;
             app.Wait(end);
+            waitNs += NetApp.Now - w0;
         }
         // Let our FINs and the last ACKs leave.
         app.Linger(200_000_000);
+        GuestConsole.WriteLine("tcp-sink: " + BulkText.Profile(stack, pollNs, waitNs, appNs, "read+checksum"));
         GuestConsole.WriteLine("tcp-sink: heap: before=" + heapBefore.ToString() + " after=" + heapAfter.ToString());
         return 0;
     }

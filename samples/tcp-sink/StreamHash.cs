@@ -77,6 +77,23 @@ namespace BulkTcp
             return true;
         }
 
+        /// <summary>
+        /// Where a bulk loop's time went and what the stack did: milliseconds in Poll, in Wait (which
+        /// polls again and sleeps in the tender when there is nothing), in the application's own work;
+        /// frames and batches each way, ring kicks, and the TCP events that cost throughput.
+        /// </summary>
+        public static string Profile(Guest.Stack.NetStack<GuestBindings.HvtNic> stack, ulong pollNs, ulong waitNs, ulong appNs, string app)
+        {
+            Guest.Stack.StackCounters k = stack.Counters;
+            return "profile: poll " + (pollNs / 1_000_000).ToString() + " ms, wait " + (waitNs / 1_000_000).ToString() + " ms, "
+                + app + " " + (appNs / 1_000_000).ToString() + " ms; rx " + k[Guest.Stack.Counter.RxFrames].ToString() + " frames in "
+                + k[Guest.Stack.Counter.RxBatches].ToString() + " batches, tx " + k[Guest.Stack.Counter.TxFrames].ToString() + " frames in "
+                + k[Guest.Stack.Counter.TxBatches].ToString() + " batches, ring kicks " + GuestBindings.NetDevice.RingKicks.ToString()
+                + "; tcp: " + k[Guest.Stack.Counter.TcpRetransmitTimeouts].ToString() + " RTOs, " + k[Guest.Stack.Counter.TcpFastRetransmits].ToString()
+                + " fast retransmits, " + k[Guest.Stack.Counter.TcpDuplicateAcks].ToString() + " dup ACKs, "
+                + k[Guest.Stack.Counter.TcpOutOfOrderQueued].ToString() + " out-of-order, " + k[Guest.Stack.Counter.TxQueueFull].ToString() + " tx queue full";
+        }
+
         /// <summary>"BYTES bytes, checksum X, T ms (R Mbit/s)" for a transfer that took <paramref name="ns"/> nanoseconds.</summary>
         public static string Report(ulong bytes, ulong checksum, ulong ns)
         {

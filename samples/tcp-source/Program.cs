@@ -14,6 +14,7 @@ using GuestBindings;
 //   --to=A.B.C.D:PORT   the listener (required); a refused connection is retried every 100 ms
 //   --bytes=N           bytes to send (default 64 MiB)
 //   --seconds=S         give up (exit 1) after S seconds (default 300)
+//   --batch=N       frames per receive batch (the stack's RxBatchSize; ring: NET_READs per round trip; default 32)
 //   --buffer=BYTES      TCP send and receive buffer (default 1 MiB)
 // Zero allocation: every buffer is allocated before "ready"; "heap: before=B after=A" gives the guest
 // heap's bytes in use when the connection was established and when the peer closed it.
@@ -23,7 +24,7 @@ static class TcpSource
 
     static int Main(string[] args)
     {
-        ulong total = 64UL << 20, seconds = 300, buffer = 1 << 20, port = 0;
+        ulong total = 64UL << 20, seconds = 300, buffer = 1 << 20, batch = 32, port = 0;
         Ipv4Address to = default;
         foreach (string a in args)
         {
@@ -31,6 +32,7 @@ static class TcpSource
             if (a.StartsWith("--bytes=")) ok = BulkText.TryParse(a.Substring(8), out total);
             else if (a.StartsWith("--seconds=")) ok = BulkText.TryParse(a.Substring(10), out seconds) && seconds > 0 && seconds < 1_000_000;
             else if (a.StartsWith("--buffer=")) ok = BulkText.TryParse(a.Substring(9), out buffer) && buffer >= 4096 && buffer <= (16 << 20);
+            else if (a.StartsWith("--batch=")) ok = BulkText.TryParse(a.Substring(8), out batch) && batch > 0 && batch <= 256;
             else if (a.StartsWith("--to="))
             {
                 string v = a.Substring(5);
@@ -54,6 +56,7 @@ static class TcpSource
             MaxTcpConnections = 4,
             TcpSendBufferSize = (int)buffer,
             TcpReceiveBufferSize = (int)buffer,
+            RxBatchSize = (int)batch,
         };
         NetApp? app = NetApp.Open("tcp-source", config: cfg, poolSlots: 1024);
         if (app is null) return 2;
@@ -111,10 +114,14 @@ static class TcpSource
         int offset = 0;
         bool shut = false;
         int rd;
+        ulong pollNs = 0, waitNs = 0, appNs = 0;   // where the loop's time went (the profile line)
         while (true)
         {
             if (NetApp.Now > end) return TimedOut(seconds, "after " + sent.ToString() + " bytes");
+            ulong t0 = NetApp.Now;
             app.Poll();
+            ulong t1 = NetApp.Now;
+            pollNs += t1 - t0;
             while (sent < total)
             {
                 int want = (int)Math.Min((ulong)(PatternBytes - offset), total - sent);
@@ -136,18 +143,22 @@ static class TcpSource
             }
             // The peer sends nothing but its FIN; anything else is read and ignored.
             while ((rd = stack.Read(c, scratch)) > 0) { }
+            ulong t2 = NetApp.Now;
+            appNs += t2 - t1;
             if (rd < 0)
             {
                 if (rd != NetError.EndOfStream || !shut) return Failed(rd, sent);
                 break;
             }
             app.Wait(end);
+            waitNs += NetApp.Now - t2;
         }
         ulong took = NetApp.Now - started;
         long heapAfter = NetApp.HeapAllocated;
         stack.Close(c);
         GuestConsole.WriteLine("tcp-source: sent " + BulkText.Report(hash.Length, hash.Value, took));
         app.Linger(200_000_000);
+        GuestConsole.WriteLine("tcp-source: " + BulkText.Profile(stack, pollNs, waitNs, appNs, "write+checksum"));
         GuestConsole.WriteLine("tcp-source: heap: before=" + heapBefore.ToString() + " after=" + heapAfter.ToString());
         return 0;
     }
