@@ -62,7 +62,8 @@ static class Program
         NetStack<HvtNic> stack = app.Stack;
         GuestConsole.WriteLine("http: " + server.Served.ToString() + " requests on " + server.Accepted.ToString() + " connections, "
             + server.BodyBytes.ToString() + " body bytes, heap growth " + heapGrowth.ToString() + " bytes while serving, "
-            + stack.Counters[Counter.TcpResetsSent].ToString() + " resets sent, " + server.Stalled.ToString() + " stalled");
+            + stack.Counters[Counter.TcpResetsSent].ToString() + " resets sent, " + stack.Counters[Counter.TcpResetsReceived].ToString() + " received, "
+            + stack.Counters[Counter.TcpZeroWindowProbes].ToString() + " zero-window probes, " + server.Stalled.ToString() + " stalled");
         return 0;
     }
 
