@@ -10,19 +10,10 @@ using GuestBindings;
 //   --seconds=S   exit after S seconds (default 0: no limit)
 static class Program
 {
-    static int Main(string[] args)
+    static int Main()
     {
-        ulong count = 0, seconds = 0;
-        foreach (string a in args)
-        {
-            if (a.StartsWith("--count=") && TryParse(a.Substring(8), out count)) { }
-            else if (a.StartsWith("--seconds=") && TryParse(a.Substring(10), out seconds)) { }
-            else if (!IsNetAppArgument(a))
-            {
-                GuestConsole.WriteLine("ping: bad argument: " + a);
-                return 2;
-            }
-        }
+        ulong count = NetApp.NumberOption("count", 0);
+        ulong seconds = NetApp.NumberOption("seconds", 0);
         NetApp? app = NetApp.Open("ping");
         if (app is null) return 2;
         NetStack<HvtNic> stack = app.Stack;
@@ -42,21 +33,5 @@ static class Program
             + stack.Counters[Counter.IcmpEchoRequests].ToString() + " echo requests, "
             + stack.Counters[Counter.ArpRepliesSent].ToString() + " ARP replies");
         return 0;
-    }
-
-    // NetApp.Open reads these itself.
-    private static bool IsNetAppArgument(string a) =>
-        a.StartsWith("--ipv4=") || a.StartsWith("--ipv4-gateway=") || a == "--ring" || a == "--hypercalls";
-
-    private static bool TryParse(string s, out ulong value)
-    {
-        value = 0;
-        if (s.Length == 0 || s.Length > 18) return false;
-        for (int i = 0; i < s.Length; i++)
-        {
-            if (!char.IsAsciiDigit(s[i])) return false;
-            value = value * 10 + (ulong)(s[i] - '0');
-        }
-        return true;
     }
 }

@@ -14,18 +14,14 @@ using GuestBindings;
 //   --count=N     exit after N connections were served (default 0: no limit)
 static class Program
 {
-    static int Main(string[] args)
+    static int Main()
     {
-        ulong count = 0, port = 7;
-        foreach (string a in args)
+        ulong count = NetApp.NumberOption("count", 0);
+        ulong port = NetApp.NumberOption("port", 7);
+        if (port < 1 || port > 65535)
         {
-            if (a.StartsWith("--count=") && TryParse(a.Substring(8), out count)) { }
-            else if (a.StartsWith("--port=") && TryParse(a.Substring(7), out port) && port >= 1 && port <= 65535) { }
-            else if (!IsNetAppArgument(a))
-            {
-                GuestConsole.WriteLine("tcp-echo: bad argument: " + a);
-                return 2;
-            }
+            GuestConsole.WriteLine("tcp-echo: --port must be 1 to 65535");
+            return 2;
         }
         var config = new StackConfig();
         NetApp? app = NetApp.Open("tcp-echo", config: config);
@@ -123,21 +119,5 @@ static class Program
             stack.Close(connection);
             return true;
         }
-    }
-
-    // NetApp.Open reads these itself.
-    private static bool IsNetAppArgument(string a) =>
-        a.StartsWith("--ipv4=") || a.StartsWith("--ipv4-gateway=") || a == "--ring" || a == "--hypercalls";
-
-    private static bool TryParse(string s, out ulong value)
-    {
-        value = 0;
-        if (s.Length == 0 || s.Length > 18) return false;
-        for (int i = 0; i < s.Length; i++)
-        {
-            if (!char.IsAsciiDigit(s[i])) return false;
-            value = value * 10 + (ulong)(s[i] - '0');
-        }
-        return true;
     }
 }

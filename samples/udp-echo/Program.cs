@@ -11,20 +11,20 @@ using GuestBindings;
 //   --count=N     exit after N datagrams echoed (default 0: no limit)
 static class Program
 {
-    static int Main(string[] args)
+    static int Main()
     {
-        ulong count = 0, port = 7;
-        foreach (string a in args)
+        ulong count = NetApp.NumberOption("count", 0);
+        ulong port = NetApp.NumberOption("port", 7);
+        if (port < 1 || port > 65535)
         {
-            if (a.StartsWith("--count=") && TryParse(a.Substring(8), out count)) { }
-            else if (a.StartsWith("--port=") && TryParse(a.Substring(7), out port) && port >= 1 && port <= 65535) { }
-            else if (!IsNetAppArgument(a))
-            {
-                GuestConsole.WriteLine("udp-echo: bad argument: " + a);
-                return 2;
-            }
+            GuestConsole.WriteLine("udp-echo: --port must be 1 to 65535");
+            return 2;
         }
-        NetApp? app = NetApp.Open("udp-echo");
+        // One Poll can hand the socket up to 8 receive batches before this loop drains it; the
+        // default queue (32) would drop most of a back-to-back burst, so let it hold them all.
+        var config = new StackConfig();
+        config.UdpQueuePerSocket = 8 * config.RxBatchSize;
+        NetApp? app = NetApp.Open("udp-echo", config: config);
         if (app is null) return 2;
         NetStack<HvtNic> stack = app.Stack;
         int error = stack.UdpBind((ushort)port, out UdpHandle socket);
@@ -79,21 +79,5 @@ static class Program
             + stack.Counters[Counter.UdpQueueFull].ToString() + " dropped (queue full), "
             + stack.Counters[Counter.IcmpUnreachableSent].ToString() + " port unreachable sent");
         return 0;
-    }
-
-    // NetApp.Open reads these itself.
-    private static bool IsNetAppArgument(string a) =>
-        a.StartsWith("--ipv4=") || a.StartsWith("--ipv4-gateway=") || a == "--ring" || a == "--hypercalls";
-
-    private static bool TryParse(string s, out ulong value)
-    {
-        value = 0;
-        if (s.Length == 0 || s.Length > 18) return false;
-        for (int i = 0; i < s.Length; i++)
-        {
-            if (!char.IsAsciiDigit(s[i])) return false;
-            value = value * 10 + (ulong)(s[i] - '0');
-        }
-        return true;
     }
 }
