@@ -101,7 +101,8 @@ sealed class HttpServer
             {
                 Connection c = _connections[i];
                 if (!c.InUse) continue;
-                Serve(c, now);
+                // A connection with requests left over for the next pass must not wait for a packet.
+                if (Serve(c, now)) wake = 0;
                 if (c.InUse && c.Deadline < wake) wake = c.Deadline;
             }
             if (Done) break;
@@ -162,14 +163,16 @@ sealed class HttpServer
         }
     }
 
-    private void Serve(Connection c, ulong now)
+    // Serves one connection as far as it goes without waiting; true when it stopped only to let
+    // the others have a turn (pipelined requests are left).
+    private bool Serve(Connection c, ulong now)
     {
         int answered = 0;
         while (true)
         {
             if (c.Phase == Connection.Reading)
             {
-                if (answered == RequestsPerPass) return;
+                if (answered == RequestsPerPass) return true;
                 int status = RequestParser.Parse(new ReadOnlySpan<byte>(c.Request, 0, c.RequestLength), ref c.Scanned, out Request request);
                 if (status == RequestParser.Complete) { Respond(c, request); answered++; continue; }
                 if (status != RequestParser.NeedMore) { RespondError(c, status); continue; }
@@ -185,16 +188,16 @@ sealed class HttpServer
                 {
                     // Nothing new: an idle keep-alive connection or a request that stalled.
                     if (now >= c.Deadline) BeginClose(c, now);
-                    return;
+                    return false;
                 }
                 // End of stream or an error: a partial request is dropped with the connection.
                 Release(c);
-                return;
+                return false;
             }
             if (c.Phase == Connection.Sending)
             {
                 int progress = Send(c);
-                if (progress < 0) { Release(c); return; }
+                if (progress < 0) { Release(c); return false; }
                 if (progress > 0) c.Deadline = now + _options.IdleNanoseconds;
                 if (c.HeadSent < c.HeadLength || c.BodySent < c.BodyLength)
                 {
@@ -205,20 +208,20 @@ sealed class HttpServer
                         _stack.Abort(c.Handle);
                         c.InUse = false;
                     }
-                    return;
+                    return false;
                 }
                 Served++;
                 BodyBytes += c.BodyLength;
                 if (!c.KeepAlive) { BeginClose(c, now); continue; }
                 c.Phase = Connection.Reading;
-                if (Done) return;
+                if (Done) return false;
                 continue;
             }
             // Closing: discard what still arrives until the peer's FIN or the end of the linger.
             int r;
             do r = _stack.Read(c.Handle, _scratch); while (r > 0);
             if (r < 0 || now >= c.Deadline) Release(c);
-            return;
+            return false;
         }
     }
 
