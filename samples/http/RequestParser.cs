@@ -62,14 +62,21 @@ static class RequestParser
         if (sp2 <= 0) return 400;
         ReadOnlySpan<byte> target = rest.Slice(0, sp2);
         ReadOnlySpan<byte> version = rest.Slice(sp2 + 1);
-        if (target[0] != '/') return 400;
         for (int i = 0; i < target.Length; i++) if (target[i] <= 32 || target[i] >= 127) return 400;
+        // Absolute form (RFC 9112 3.2.2, what a proxy is sent): the path after the authority.
+        if (StartsWithIgnoreCase(target, "http://"))
+        {
+            ReadOnlySpan<byte> afterScheme = target.Slice(7);
+            int slash = afterScheme.IndexOf((byte)'/');
+            target = slash < 0 ? "/"u8 : afterScheme.Slice(slash);
+        }
+        if (target[0] != '/') return 400;
         if (Is(version, "HTTP/1.1")) request.Http10 = false;
         else if (Is(version, "HTTP/1.0")) request.Http10 = true;
         else return 400;
 
         // Header fields.
-        bool close = false, keepAlive = false, body = false;
+        bool close = false, keepAlive = false, body = false, host = false;
         int at = next;
         while (at < end)
         {
@@ -104,6 +111,7 @@ static class RequestParser
                 }
             }
             else if (IsIgnoreCase(name, "transfer-encoding")) body = true;
+            else if (IsIgnoreCase(name, "host")) host = true;
         }
 
         if (Is(method, "GET")) request.Head = false;
@@ -111,6 +119,8 @@ static class RequestParser
         else return 405;
         // This server reads no request bodies; one would be taken for the next request.
         if (body) return 400;
+        // RFC 9112 3.2: an HTTP/1.1 request without Host is refused.
+        if (!host && !request.Http10) return 400;
 
         request.KeepAlive = request.Http10 ? keepAlive && !close : !close;
         int q = target.IndexOf((byte)'?');
@@ -152,6 +162,9 @@ static class RequestParser
         for (int i = 0; i < s.Length; i++) if (s[i] != text[i]) return false;
         return true;
     }
+
+    private static bool StartsWithIgnoreCase(ReadOnlySpan<byte> s, string lower) =>
+        s.Length >= lower.Length && IsIgnoreCase(s.Slice(0, lower.Length), lower);
 
     private static bool IsIgnoreCase(ReadOnlySpan<byte> s, string lower)
     {

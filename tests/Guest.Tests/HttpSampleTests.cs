@@ -129,7 +129,7 @@ public sealed class HttpSampleTests(ITestOutputHelper output)
     public void Curl_gets_every_page_with_the_right_status_and_body(string pathArgument, string path)
     {
         using var ns = Namespace("ghtp");
-        const int requests = 12;
+        const int requests = 13;
         using var guest = Start(ns, pathArgument, $"--requests={requests}");
         Assert.Contains("http: 10.0.0.2/24 mtu 1500 via " + path, guest.Output);
 
@@ -140,12 +140,13 @@ public sealed class HttpSampleTests(ITestOutputHelper output)
         ExpectPage(Curl(ns, Url + "/hello"), 200, Hello, "text/plain");
         ExpectPage(Curl(ns, Url + "/hello?with=query"), 200, Hello);
         ExpectPage(Curl(ns, Url + "/index.html"), 200, index.Text);
+        ExpectPage(Curl(ns, "--request-target", Url + "/hello", Url + "/"), 200, Hello); // absolute form
 
         Response status = Curl(ns, Url + "/status");
         ExpectPage(status, 200, null, "text/plain");
         Dictionary<string, long> counters = StatusCounters(status.Text);
-        Assert.Equal(4, counters["requests"]);      // served before this one
-        Assert.Equal(5, counters["connections"]);   // one per curl, this one included
+        Assert.Equal(5, counters["requests"]);      // served before this one
+        Assert.Equal(6, counters["connections"]);   // one per curl, this one included
         Assert.True(counters["heap"] > 0, status.Text);
 
         // HEAD: the GET's headers (Content-Length of the body it would send), no body (curl -I
@@ -350,7 +351,7 @@ public sealed class HttpSampleTests(ITestOutputHelper output)
     {
         using var ns = Namespace("ghth");
         const long size = 4 * 1024 * 1024 + 5;
-        const int requests = 11;
+        const int requests = 12;
         using var guest = Start(ns, pathArgument, $"--requests={requests}", $"--large-size={size}", "--idle-ms=6000");
         Assert.Contains("via " + path, guest.Output);
 
@@ -371,6 +372,7 @@ public sealed class HttpSampleTests(ITestOutputHelper output)
         Refused(Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("GET", 20))), 400, "a method that never ends");
         Refused(Encoding.ASCII.GetBytes("GET no-slash HTTP/1.1\r\nHost: guest\r\n\r\n"), 400, "a bad target");
         Refused(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: guest\r\nno colon here\r\n\r\n"), 400, "a field without a colon");
+        Refused(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n"), 400, "HTTP/1.1 without Host");
         // A head that never ends: refused at the limit (8192 bytes) while the peer still sends.
         Refused(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: guest\r\nX-Long: " + new string('a', 30000)), 431, "an endless head");
 
