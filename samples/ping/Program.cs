@@ -31,7 +31,8 @@ static class Program
 
         GuestConsole.WriteLine("ping: " + stack.Counters[Counter.IcmpEchoReplies].ToString() + " echo replies, "
             + stack.Counters[Counter.IcmpEchoRequests].ToString() + " echo requests, "
-            + stack.Counters[Counter.ArpRepliesSent].ToString() + " ARP replies");
+            + stack.Counters[Counter.ArpRepliesSent].ToString() + " ARP replies, "
+            + stack.Counters[Counter.IpFragmentDropped].ToString() + " fragments dropped");
         return 0;
     }
 }

@@ -51,8 +51,8 @@ public sealed class StackSampleTests(ITestOutputHelper output)
     [InlineData("--ring", "ring")]
     public void Ping_answers_full_size_echoes_and_a_flood_of_10000_with_none_lost(string pathArgument, string path)
     {
-        const int sized = 5, flood = 10_000;
-        var (ns, guest) = Start("spping", "ping", pathArgument, $"--count={sized + flood}");
+        const int sized = 5, empty = 2, flood = 10_000;
+        var (ns, guest) = Start("spping", "ping", pathArgument, $"--count={sized + empty + flood}");
         using (ns)
         using (guest)
         {
@@ -65,6 +65,16 @@ public sealed class StackSampleTests(ITestOutputHelper output)
             Assert.DoesNotContain("wrong data", text);
             Assert.DoesNotContain("DUP!", text);
 
+            // No payload at all.
+            (code, text) = Peer(ns, "ping", "-c", empty.ToString(), "-i", "0.2", "-s", "0", "-W", "5", GuestIp);
+            Assert.True(code == 0, text);
+            Assert.Contains($"{empty} packets transmitted, {empty} received, 0% packet loss", text);
+
+            // Larger than the MTU: Linux fragments it, and the stack drops fragments (its stated
+            // policy: no reassembly), so no reply.
+            (code, text) = Peer(ns, "ping", "-c", "2", "-i", "0.2", "-s", "2000", "-W", "1", GuestIp);
+            Assert.Contains("2 packets transmitted, 0 received, 100% packet loss", text);
+
             // Flood: a new request as soon as a reply comes (at least 100 a second otherwise).
             var clock = Stopwatch.StartNew();
             (code, text) = Peer(ns, "ping", "-f", "-q", "-c", flood.ToString(), "-W", "5", GuestIp);
@@ -76,7 +86,9 @@ public sealed class StackSampleTests(ITestOutputHelper output)
             var (exit, all) = guest.WaitForExit(TimeSpan.FromSeconds(60));
             output.WriteLine(all);
             Assert.True(exit == 0, all);
-            Assert.Contains($"ping: {sized + flood} echo replies, {sized + flood} echo requests", all);
+            int replies = sized + empty + flood;
+            Assert.Contains($"ping: {replies} echo replies, {replies} echo requests, ", all);
+            Assert.Contains(" ARP replies, 4 fragments dropped", all);
         }
     }
 
