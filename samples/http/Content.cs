@@ -53,7 +53,8 @@ static class Content
         NotFound => NotFoundPage,
         BadRequest => BadRequestPage,
         MethodNotAllowed => MethodNotAllowedPage,
-        _ => HeaderTooLargePage,
+        HeaderTooLarge => HeaderTooLargePage,
+        _ => throw new ArgumentException("no fixed body for this kind of response"),
     };
 
     private static byte[] Head(string status, string type, string? extra) =>

@@ -69,7 +69,6 @@ sealed class HttpServer
     public ulong Served;       // complete responses handed to the stack
     public ulong Accepted;     // connections accepted
     public ulong BodyBytes;    // body bytes of complete responses
-    public ulong Refused;      // accepted with no free slot (cannot happen while slots = table size)
     public ulong Stalled;      // reset after the idle limit without progress while sending
 
     public HttpServer(NetApp app, ServerOptions options)
@@ -149,8 +148,8 @@ sealed class HttpServer
             for (int i = 0; i < _connections.Length && free is null; i++) if (!_connections[i].InUse) free = _connections[i];
             if (free is null)
             {
+                // Cannot happen while the slots match the stack's connection table; refuse, do not crash.
                 _stack.Abort(h);
-                Refused++;
                 continue;
             }
             free.InUse = true;
