@@ -293,8 +293,8 @@ public sealed class HttpSampleTests(ITestOutputHelper output)
     {
         using var ns = Namespace("ghtp");
         const long size = 8 * 1024 * 1024 + 13;    // not a whole number of the pattern's words
-        const int largeClients = 8, smallClients = 10, smallEach = 50;
-        const int requests = largeClients + smallClients * smallEach + 1;
+        const int largeClients = 8, smallClients = 10, smallEach = 50, held = 120;
+        const int requests = largeClients + smallClients * smallEach + held + 1;
         using var guest = Start(ns, pathArgument, $"--requests={requests}", $"--large-size={size}");
         Assert.Contains("via " + path, guest.Output);
 
@@ -332,11 +332,29 @@ public sealed class HttpSampleTests(ITestOutputHelper output)
             }
             output.WriteLine($"{path}: {largeClients} x /large ({size} bytes) intact, all done in {clock.Elapsed.TotalSeconds:F2} s");
 
+            // Nearly the whole connection table (128) open at once, each asking once all are open.
+            var peers = new List<RawPeer>();
+            try
+            {
+                for (int i = 0; i < held; i++) peers.Add(RawPeer.Connect(ns));
+                foreach (RawPeer p in peers) p.Send("GET /hello HTTP/1.1\r\nHost: guest\r\n\r\n");
+                foreach (RawPeer p in peers)
+                {
+                    var (status, _, body) = p.ReadResponse();
+                    Assert.Equal(200, status);
+                    Assert.Equal(Hello, body);
+                }
+            }
+            finally
+            {
+                foreach (RawPeer p in peers) p.Dispose();
+            }
+
             Dictionary<string, long> counters = StatusCounters(Curl(ns, Url + "/status").Text);
             Assert.Equal(requests - 1, counters["requests"]);
-            Assert.Equal(largeClients + connects + 1, counters["connections"]);
+            Assert.Equal(largeClients + connects + held + 1, counters["connections"]);
             Match summary = ExpectSummary(guest, requests);
-            Assert.Equal((largeClients + connects + 1).ToString(CultureInfo.InvariantCulture), summary.Groups[1].Value);
+            Assert.Equal((largeClients + connects + held + 1).ToString(CultureInfo.InvariantCulture), summary.Groups[1].Value);
         }
         finally
         {
