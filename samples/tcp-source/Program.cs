@@ -15,7 +15,7 @@ using GuestBindings;
 //   --bytes=N           bytes to send (default 64 MiB)
 //   --seconds=S         give up (exit 1) after S seconds (default 300)
 //   --batch=N       frames per receive batch (the stack's RxBatchSize; ring: NET_READs per round trip; default 32)
-//   --buffer=BYTES      TCP send and receive buffer (default 1 MiB)
+//   --buffer=BYTES      TCP send buffer (default 4 MiB: the window must cover round trips of milliseconds)
 // Zero allocation: every buffer is allocated before "ready"; "heap: before=B after=A" gives the guest
 // heap's bytes in use when the connection was established and when the peer closed it.
 static class TcpSource
@@ -24,7 +24,7 @@ static class TcpSource
 
     static int Main(string[] args)
     {
-        ulong total = 64UL << 20, seconds = 300, buffer = 1 << 20, batch = 32, port = 0;
+        ulong total = 64UL << 20, seconds = 300, buffer = 4 << 20, batch = 32, port = 0;
         Ipv4Address to = default;
         foreach (string a in args)
         {
@@ -53,9 +53,9 @@ static class TcpSource
         }
         var cfg = new StackConfig
         {
-            MaxTcpConnections = 4,
+            MaxTcpConnections = 2,
             TcpSendBufferSize = (int)buffer,
-            TcpReceiveBufferSize = (int)buffer,
+            TcpReceiveBufferSize = 64 * 1024,   // the peer sends nothing back
             RxBatchSize = (int)batch,
         };
         NetApp? app = NetApp.Open("tcp-source", config: cfg, poolSlots: 1024);
