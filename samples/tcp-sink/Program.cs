@@ -16,6 +16,7 @@ using GuestBindings;
 // Zero allocation: every buffer is allocated before "ready"; "heap: before=B after=A" gives the
 // guest heap's bytes in use when the first connection was accepted and when the last one ended
 // (before its report line; with --count=1 nothing but the transfer lies between the two).
+// At the end a "profile:" line says where the loop's time went (BulkText.Profile).
 static class TcpSink
 {
     private const int MaxActive = 4;
@@ -64,9 +65,9 @@ static class TcpSink
         GuestConsole.WriteLine("ready");
 
         ulong end = NetApp.Now + seconds * 1_000_000_000;
-        ulong done = 0, numbered = 0;
+        ulong done = 0;
         long heapBefore = -1, heapAfter = -1;
-        ulong pollNs = 0, waitNs = 0, appNs = 0;   // where the loop's time went (--profile's line)
+        ulong pollNs = 0, waitNs = 0, appNs = 0;   // where the loop's time went (the profile line)
         while (count == 0 || done < count)
         {
             if (NetApp.Now > end)
@@ -100,9 +101,8 @@ static class TcpSink
                 live[s] = false;
                 stack.Close(conns[s]);
                 done++;
-                numbered++;
                 if (count != 0 && done == count) heapAfter = NetApp.HeapAllocated;
-                GuestConsole.WriteLine("tcp-sink: connection " + numbered.ToString() + ": "
+                GuestConsole.WriteLine("tcp-sink: connection " + done.ToString() + ": "
                     + (n == NetError.EndOfStream ? "" : "failed (error " + n.ToString() + ") after ")
                     + BulkText.Report(hashes[s].Length, hashes[s].Value, took));
                 if (n != NetError.EndOfStream) return 1;
