@@ -18,6 +18,7 @@ static class Program
         if (app is null) return 2;
         NetStack<HvtNic> stack = app.Stack;
         GuestConsole.WriteLine("ready");
+        long heapAtReady = NetApp.HeapAllocated;   // the loop must not allocate (the heap never frees)
 
         ulong end = seconds == 0 ? ulong.MaxValue : NetApp.Now + seconds * 1_000_000_000;
         while (true)
@@ -29,10 +30,11 @@ static class Program
             app.Wait(end);   // sleep until a frame, a timer or the end
         }
 
+        long heapGrowth = NetApp.HeapAllocated - heapAtReady;
         GuestConsole.WriteLine("ping: " + stack.Counters[Counter.IcmpEchoReplies].ToString() + " echo replies, "
             + stack.Counters[Counter.IcmpEchoRequests].ToString() + " echo requests, "
             + stack.Counters[Counter.ArpRepliesSent].ToString() + " ARP replies, "
-            + stack.Counters[Counter.IpFragmentDropped].ToString() + " fragments dropped");
+            + stack.Counters[Counter.IpFragmentDropped].ToString() + " fragments dropped, heap +" + heapGrowth.ToString() + " bytes while serving");
         return 0;
     }
 }

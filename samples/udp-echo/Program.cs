@@ -45,6 +45,7 @@ static class Program
         int heldLength = 0;
         Ipv4Address heldFrom = default;
         ushort heldPort = 0;
+        long heapAtReady = NetApp.HeapAllocated;   // the loop must not allocate (the heap never frees)
 
         while (true)
         {
@@ -75,9 +76,10 @@ static class Program
         }
         app.Poll();          // hand the last echoes to the device
 
+        long heapGrowth = NetApp.HeapAllocated - heapAtReady;
         GuestConsole.WriteLine("udp-echo: " + echoed.ToString() + " datagrams echoed, " + bytes.ToString() + " bytes, "
             + stack.Counters[Counter.UdpQueueFull].ToString() + " dropped (queue full), "
-            + stack.Counters[Counter.IcmpUnreachableSent].ToString() + " port unreachable sent");
+            + stack.Counters[Counter.IcmpUnreachableSent].ToString() + " port unreachable sent, heap +" + heapGrowth.ToString() + " bytes while serving");
         return 0;
     }
 }

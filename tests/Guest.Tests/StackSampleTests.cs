@@ -86,6 +86,7 @@ public sealed class StackSampleTests(ITestOutputHelper output)
             var (exit, all) = guest.WaitForExit(TimeSpan.FromSeconds(60));
             output.WriteLine(all);
             Assert.True(exit == 0, all);
+            Assert.Contains(", heap +0 bytes while serving", all);   // no allocation per packet or connection
             int replies = sized + empty + flood;
             Assert.Contains($"ping: {replies} echo replies, {replies} echo requests, ", all);
             Assert.Contains(" ARP replies, 4 fragments dropped", all);
@@ -181,6 +182,7 @@ public sealed class StackSampleTests(ITestOutputHelper output)
             var (exit, all) = guest.WaitForExit(TimeSpan.FromSeconds(60));
             output.WriteLine(all);
             Assert.True(exit == 0, all);
+            Assert.Contains(", heap +0 bytes while serving", all);   // no allocation per packet or connection
             int bytes = Enumerable.Range(0, ncDatagrams).Sum(i => $"hello guest {i} over {path}\n".Length)
                 + Enumerable.Range(0, burst).Sum(i => 8 + i * 1464 / (burst - 1))
                 + Enumerable.Range(0, backToBack).Sum(i => 8 + i * 1464 / (backToBack - 1));
@@ -238,6 +240,7 @@ public sealed class StackSampleTests(ITestOutputHelper output)
             var (exit, all) = guest.WaitForExit(TimeSpan.FromSeconds(60));
             output.WriteLine(all);
             Assert.True(exit == 0, all);
+            Assert.Contains(", heap +0 bytes while serving", all);   // no allocation per packet or connection
             Assert.Contains($"tcp-echo: {1 + clients} connections served (0 ended by an error), {ncBytes + (long)clients * perClient} bytes echoed", all);
         }
     }
@@ -269,6 +272,7 @@ public sealed class StackSampleTests(ITestOutputHelper output)
             var (exit, all) = guest.WaitForExit(TimeSpan.FromSeconds(60));
             output.WriteLine(all);
             Assert.True(exit == 0, all);
+            Assert.Contains(", heap +0 bytes while serving", all);   // no allocation per packet or connection
             Assert.Contains($"tcp-echo: {clients} connections served (0 ended by an error), {(long)clients * perClient} bytes echoed", all);
         }
     }
