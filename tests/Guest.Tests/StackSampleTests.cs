@@ -109,7 +109,7 @@ public sealed class StackSampleTests(ITestOutputHelper output)
             for (int i = 0; i < ncDatagrams; i++)
             {
                 string line = $"hello guest {i} over {path}";
-                var (code, text) = Peer(ns, "sh", "-c", $"echo '{line}' | nc -u -w 2 {GuestIp} 7");
+                var (code, text) = Peer(ns, "sh", "-c", $"echo '{line}' | nc -u -w 3 {GuestIp} 7");
                 Assert.True(code == 0, text);
                 Assert.Equal(line, text.Trim());
             }
