@@ -83,24 +83,29 @@ namespace GuestBindings
         public int Poll() => Stack.Poll(Clock.MonotonicNanoseconds);
 
         /// <summary>
-        /// Sends what the application queued since the last <see cref="Poll"/>; then, unless that
-        /// brought frames in, sleeps until a frame arrives, the stack's next timer or
-        /// <paramref name="latest"/> (monotonic ns), whichever is first.
+        /// Sleeps (POLL) until a frame arrives, the stack's next timer or <paramref name="latest"/>
+        /// (monotonic ns), whichever is first; returns at once if a frame is already waiting or the
+        /// application queued output since the last <see cref="Poll"/> (the stack's next deadline
+        /// is then now, and the loop's next Poll sends it). It does not poll the stack itself:
+        /// frames taken here would pile up behind the ones the application has not read yet and
+        /// overflow its socket queues in a burst.
         /// </summary>
         public void Wait(ulong latest = ulong.MaxValue)
         {
-            ulong now = Clock.MonotonicNanoseconds;
-            if (Stack.Poll(now) > 0) return;
             ulong due = Stack.NextDeadline;
             if (latest < due) due = latest;
-            if (due > now) Unikernel.Yield(due);
+            if (due > Clock.MonotonicNanoseconds) Unikernel.Yield(due);
         }
 
         /// <summary>Keeps the stack running for <paramref name="nanoseconds"/> (last segments, FINs, ACKs).</summary>
         public void Linger(ulong nanoseconds)
         {
             ulong end = Clock.MonotonicNanoseconds + nanoseconds;
-            while (Clock.MonotonicNanoseconds < end) Wait(end);
+            while (Clock.MonotonicNanoseconds < end)
+            {
+                Poll();
+                Wait(end);
+            }
         }
 
         /// <summary>
