@@ -209,6 +209,26 @@ public sealed unsafe class NetRingTests
     }
 
     [RootFact]
+    public void A_kick_served_on_the_vcpu_thread_consumes_the_entries_at_once_and_wakes_the_io_thread()
+    {
+        using var rig = new Rig(options: new NetRingOptions { PollIterations = 0 });
+        Assert.True(SpinUntil(() => rig.Service.Statistics.Sleeps == 1), "the I/O thread did not go to sleep");
+        var frames = Enumerable.Range(0, 3).Select(i => rig.FromGuest(100 + i, 60 + i)).ToList();
+        for (int i = 0; i < frames.Count; i++)
+            rig.Guest.Fill(HvtRingLayout.NetWrite, Handle, rig.Place(frames[i], Buffers + (ulong)i * 2048), (uint)frames[i].Length);
+        rig.Guest.Publish(kickIfNeeded: false);
+
+        // Served by the caller before it returns: no waiting for the thread.
+        Assert.Equal(3, rig.Service.KickFromVcpu());
+        Assert.True(rig.Guest.Drained);
+        foreach (var f in frames) Assert.Equal(f, rig.Peer.Receive(Wait));
+        // The thread was woken as well, found nothing, and went back to sleep.
+        Assert.True(SpinUntil(() => rig.Service.Statistics.Kicks == 1 && rig.Service.Statistics.Sleeps >= 2), "the I/O thread was not woken");
+        Assert.Equal(0, rig.Service.KickFromVcpu()); // nothing pending
+        Assert.Null(rig.Service.Fault);
+    }
+
+    [RootFact]
     public void A_polling_io_thread_needs_no_kicks()
     {
         // Polling long enough that, once woken, the thread stays awake for the whole test.
