@@ -102,30 +102,6 @@ public sealed unsafe class Vm : IDisposable
         return memory is not null && memory.TryReadUInt64(address, out ulong value) ? (true, value) : (false, 0);
     }
 
-    /// <summary>
-    /// KVM_IOEVENTFD for port I/O: a guest `out` of <paramref name="length"/> bytes (any value) to
-    /// <paramref name="port"/> signals the eventfd <paramref name="eventFd"/> inside KVM, without an
-    /// exit to the tender. Returns false if this KVM lacks KVM_CAP_IOEVENTFD (the `out` then exits
-    /// as usual).
-    /// </summary>
-    public bool TryAddPortEventFd(ushort port, uint length, SafeHandle eventFd)
-    {
-        if (_system.CheckExtension(KvmIoctls.CapIoEventFd) <= 0) return false;
-        bool added = false;
-        try
-        {
-            eventFd.DangerousAddRef(ref added);
-            var request = new KvmIoEventFd { Address = port, Length = length, Fd = (int)eventFd.DangerousGetHandle(), Flags = KvmIoctls.IoEventFdFlagPio };
-            if (LibC.Ioctl(_fd.Fd, KvmIoctls.IoEventFd, &request) != 0)
-                throw KvmException.FromLastError($"KVM_IOEVENTFD for port 0x{port:x}");
-            return true;
-        }
-        finally
-        {
-            if (added) eventFd.DangerousRelease();
-        }
-    }
-
     /// <summary>KVM_SET_TSS_ADDR: three pages of guest-physical space KVM may use on Intel hosts
     /// for real-mode emulation; must not overlap any memory slot.</summary>
     public void SetTssAddress(ulong guestPhysicalAddress)

@@ -96,13 +96,6 @@ public sealed class NetRingService : IDisposable
         _epoll.Add(_stop.Descriptor, StopTag);
     }
 
-    /// <summary>
-    /// The eventfd a kick sets. The tender registers it with KVM_IOEVENTFD for port 0x600, so a
-    /// kick reaches the I/O thread without an exit to the tender; without ioeventfd the tender
-    /// calls <see cref="Kick"/> on the port's exit instead.
-    /// </summary>
-    public FileDescriptor KickDescriptor => _kick.Descriptor;
-
     /// <summary>The fault that stopped the engine, or null.</summary>
     public NetRingFault? Fault => Volatile.Read(ref _fault);
 
@@ -126,7 +119,7 @@ public sealed class NetRingService : IDisposable
         _thread.Start();
     }
 
-    /// <summary>A guest kick that exited to the tender (port 0x600 without ioeventfd). Any thread.</summary>
+    /// <summary>Wakes the I/O thread (it then consumes what is pending). Any thread.</summary>
     public void Kick() => _kick.Set();
 
     /// <summary>
@@ -150,7 +143,7 @@ public sealed class NetRingService : IDisposable
                 Monitor.Exit(_serviceLock);
             }
         }
-        _kick.Set();
+        Kick();
         return served;
     }
 

@@ -30,7 +30,6 @@ internal static class KvmIoctls
     public const nuint SetFpu = 0x41A0AE8D;
     public const nuint SetCpuid2 = 0x4008AE90;           // _IOW(0xAE, 0x90, 8)
     public const nuint GetTscKhz = 0xAEA3;
-    public const nuint IoEventFd = 0x4040AE79;           // _IOW(0xAE, 0x79, struct kvm_ioeventfd: 64)
 
     public const int ExpectedApiVersion = 12;
 
@@ -40,23 +39,8 @@ internal static class KvmIoctls
     public const int CapGetTscKhz = 61;
     public const int CapReadonlyMem = 81;
     public const int CapImmediateExit = 136;
-    public const int CapIoEventFd = 36;
 
     public const uint MemReadonly = 1u << 1;
-
-    public const uint IoEventFdFlagPio = 1u << 1;
-}
-
-/// <summary><c>struct kvm_ioeventfd</c>: an eventfd KVM signals on a guest write, without an exit.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal unsafe struct KvmIoEventFd
-{
-    public ulong DataMatch;
-    public ulong Address;
-    public uint Length;
-    public int Fd;
-    public uint Flags;
-    public fixed byte Padding[36];
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -205,8 +189,6 @@ internal static unsafe class KvmLayout
         Check<KvmFpu>(416);
         Check<KvmCpuidEntry2>(40);
         Check<KvmMsrEntry>(16);
-        Check<KvmIoEventFd>(64);
-        CheckIoctlSize(KvmIoctls.IoEventFd, sizeof(KvmIoEventFd));
         Check<LibC.SigActionStruct>(152);
         CheckIoctlSize(KvmIoctls.GetRegs, sizeof(KvmRegs));
         CheckIoctlSize(KvmIoctls.SetSregs, sizeof(KvmSregs));
