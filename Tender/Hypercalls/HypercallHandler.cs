@@ -189,14 +189,23 @@ internal sealed class HypercallHandler
         return null;
     }
 
-    private RunOutcome? NetWrite(Span<byte> args, ref TraceRecord trace)
+    /// <summary>
+    /// NETWRITE and NETREAD share their layout (handle, data, len, ret): reads the first three into
+    /// the trace and returns the NIC behind the handle (null: not a NET_BASIC device).
+    /// </summary>
+    private TapDevice? NetArguments(Span<byte> args, ref TraceRecord trace, out ulong data, out ulong length)
     {
         ulong handle = BinaryPrimitives.ReadUInt64LittleEndian(args);
-        ulong data = BinaryPrimitives.ReadUInt64LittleEndian(args[8..]);
-        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(args[16..]);
+        data = BinaryPrimitives.ReadUInt64LittleEndian(args[8..]);
+        length = BinaryPrimitives.ReadUInt64LittleEndian(args[16..]);
         (trace.A0, trace.A2, trace.A3) = (handle, data, length);
+        return _devices.Network(handle);
+    }
+
+    private RunOutcome? NetWrite(Span<byte> args, ref TraceRecord trace)
+    {
         var result = DeviceResult.InvalidArgument;
-        if (_devices.Network(handle) is TapDevice tap)
+        if (NetArguments(args, ref trace, out ulong data, out ulong length) is TapDevice tap)
         {
             if (_access.CheckRead(data, length) is string error) throw Bad(HvtAbi.NetWrite, "data/len", error);
             result = length > (ulong)tap.MaxFrameSize ? DeviceResult.InvalidArgument : tap.Write(_ram.GetSpan(data, length));
@@ -208,12 +217,8 @@ internal sealed class HypercallHandler
 
     private RunOutcome? NetRead(Span<byte> args, ref TraceRecord trace)
     {
-        ulong handle = BinaryPrimitives.ReadUInt64LittleEndian(args);
-        ulong data = BinaryPrimitives.ReadUInt64LittleEndian(args[8..]);
-        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(args[16..]);
-        (trace.A0, trace.A2, trace.A3) = (handle, data, length);
         var result = DeviceResult.InvalidArgument;
-        if (_devices.Network(handle) is TapDevice tap)
+        if (NetArguments(args, ref trace, out ulong data, out ulong length) is TapDevice tap)
         {
             if (_access.CheckWrite(data, length) is string error) throw Bad(HvtAbi.NetRead, "data/len", error);
             // The device wants room for the largest frame; a smaller buffer is the guest's error.
