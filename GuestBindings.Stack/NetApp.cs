@@ -108,41 +108,6 @@ namespace GuestBindings
             }
         }
 
-        /// <summary>
-        /// The value of <c>--NAME=N</c> on the guest's command line (decimal), or
-        /// <paramref name="fallback"/> when absent. A malformed value ends the guest with a message
-        /// naming the option (exit 255), so a typo never runs with a default silently.
-        /// </summary>
-        public static ulong NumberOption(string name, ulong fallback)
-        {
-            string prefix = "--" + name + "=";
-            string[] args = Unikernel.GetArguments();
-            for (int i = 0; i < args.Length; i++)
-            {
-                string a = args[i];
-                if (!a.StartsWith(prefix)) continue;
-                ulong v = 0;
-                int digits = a.Length - prefix.Length;
-                if (digits == 0 || digits > 19) Unikernel.Abort("bad option " + a + ": expected a number");
-                for (int k = prefix.Length; k < a.Length; k++)
-                {
-                    if (a[k] < '0' || a[k] > '9') Unikernel.Abort("bad option " + a + ": expected a number");
-                    v = v * 10 + (ulong)(a[k] - '0');
-                }
-                return v;
-            }
-            return fallback;
-        }
-
-        /// <summary>True if <c>--NAME</c> is on the guest's command line.</summary>
-        public static bool HasFlag(string name)
-        {
-            string flag = "--" + name;
-            string[] args = Unikernel.GetArguments();
-            for (int i = 0; i < args.Length; i++) if (args[i] == flag) return true;
-            return false;
-        }
-
         /// <summary>Heap bytes allocated since boot (the guest heap never frees).</summary>
         public static long HeapAllocated => GC.GetAllocatedBytesForCurrentThread();
 

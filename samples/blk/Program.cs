@@ -20,7 +20,7 @@ static class Program
         {
             string a = args[i];
             if (a.StartsWith("--device=")) name = a.Substring(9);
-            else if (a.StartsWith("--chunk=") && TryParse(a.Substring(8), out chunk) && chunk > 0) { }
+            else if (a.StartsWith("--chunk=") && GuestArguments.TryParseNumber(a.Substring(8), out chunk) && chunk > 0) { }
             else if (a == "--read-only") readOnly = true;
             else
             {
@@ -216,17 +216,5 @@ static class Program
         if (ns == 0) ns = 1;
         ulong tenths = (ulong)((double)bytes * 1e10 / ns / 1048576.0);
         return (tenths / 10).ToString() + "." + (tenths % 10).ToString();
-    }
-
-    private static bool TryParse(string s, out ulong value)
-    {
-        value = 0;
-        if (s.Length == 0 || s.Length > 19) return false;
-        for (int i = 0; i < s.Length; i++)
-        {
-            if (!char.IsAsciiDigit(s[i])) return false;
-            value = value * 10 + (ulong)(s[i] - '0');
-        }
-        return true;
     }
 }

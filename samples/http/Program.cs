@@ -74,15 +74,6 @@ static class Program
     }
 
     // The decimal number after the option's '=', within [min, max].
-    private static bool Number(string arg, int start, ulong min, ulong max, out ulong value)
-    {
-        value = 0;
-        if (arg.Length == start || arg.Length - start > 19) return false;
-        for (int i = start; i < arg.Length; i++)
-        {
-            if (arg[i] < '0' || arg[i] > '9') return false;
-            value = value * 10 + (ulong)(arg[i] - '0');
-        }
-        return value >= min && value <= max;
-    }
+    private static bool Number(string arg, int start, ulong min, ulong max, out ulong value) =>
+        GuestArguments.TryParseNumber(arg.Substring(start), out value) && value >= min && value <= max;
 }

@@ -14,7 +14,7 @@ static unsafe class Program
         Ipv4Address address = new Ipv4Address(10, 0, 0, 2);
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i].StartsWith("--requests=")) limit = ParseNumber(args[i].Substring(11));
+            if (args[i].StartsWith("--requests=")) limit = GuestArguments.TryParseNumber(args[i].Substring(11), out ulong n) ? n : 0;
             if (args[i].StartsWith("--ip=") && !TryParseIp(args[i].Substring(5), out address))
             {
                 GuestConsole.WriteLine("ixgbe-http: bad --ip " + args[i]);
@@ -105,17 +105,6 @@ static unsafe class Program
         byte[] bytes = new byte[s.Length];
         for (int i = 0; i < s.Length; i++) bytes[i] = (byte)s[i];
         return bytes;
-    }
-
-    private static ulong ParseNumber(string s)
-    {
-        ulong v = 0;
-        for (int i = 0; i < s.Length; i++)
-        {
-            if (s[i] < '0' || s[i] > '9') return 0;
-            v = v * 10 + (ulong)(s[i] - '0');
-        }
-        return v;
     }
 
     private static bool TryParseIp(string s, out Ipv4Address address)

@@ -12,8 +12,8 @@ static class Program
 {
     static int Main()
     {
-        ulong count = NetApp.NumberOption("count", 0);
-        ulong seconds = NetApp.NumberOption("seconds", 0);
+        ulong count = GuestArguments.NumberOption("count", 0);
+        ulong seconds = GuestArguments.NumberOption("seconds", 0);
         NetApp? app = NetApp.Open("ping");
         if (app is null) return 2;
         NetStack<HvtNic> stack = app.Stack;

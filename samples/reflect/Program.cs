@@ -21,8 +21,8 @@ static class Program
         for (int i = 0; i < args.Length; i++)
         {
             string a = args[i];
-            if (a.StartsWith("--count=") && TryParse(a.Substring(8), out count)) { }
-            else if (a.StartsWith("--batch=") && TryParse(a.Substring(8), out batch) && batch > 0 && batch <= 512) { }
+            if (a.StartsWith("--count=") && GuestArguments.TryParseNumber(a.Substring(8), out count)) { }
+            else if (a.StartsWith("--batch=") && GuestArguments.TryParseNumber(a.Substring(8), out batch) && batch > 0 && batch <= 512) { }
             else if (a == "--ring") path = NetPath.Ring;
             else if (a == "--hypercalls") path = NetPath.Hypercalls;
             else if (a.StartsWith("--device=")) name = a.Substring(9);
@@ -83,17 +83,5 @@ static class Program
         string s = "";
         for (int i = 0; i < mac.Length; i++) s += (i > 0 ? ":" : "") + mac[i].ToString("x2");
         return s;
-    }
-
-    private static bool TryParse(string s, out ulong value)
-    {
-        value = 0;
-        if (s.Length == 0 || s.Length > 19) return false;
-        for (int i = 0; i < s.Length; i++)
-        {
-            if (!char.IsAsciiDigit(s[i])) return false;
-            value = value * 10 + (ulong)(s[i] - '0');
-        }
-        return true;
     }
 }

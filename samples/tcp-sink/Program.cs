@@ -27,11 +27,11 @@ static class TcpSink
         foreach (string a in args)
         {
             bool ok = true;
-            if (a.StartsWith("--port=")) ok = BulkText.TryParse(a.Substring(7), out port) && port > 0 && port < 65536;
-            else if (a.StartsWith("--count=")) ok = BulkText.TryParse(a.Substring(8), out count);
-            else if (a.StartsWith("--seconds=")) ok = BulkText.TryParse(a.Substring(10), out seconds) && seconds > 0 && seconds < 1_000_000;
-            else if (a.StartsWith("--buffer=")) ok = BulkText.TryParse(a.Substring(9), out buffer) && buffer >= 4096 && buffer <= (16 << 20);
-            else if (a.StartsWith("--batch=")) ok = BulkText.TryParse(a.Substring(8), out batch) && batch > 0 && batch <= 256;
+            if (a.StartsWith("--port=")) ok = GuestArguments.TryParseNumber(a.Substring(7), out port) && port > 0 && port < 65536;
+            else if (a.StartsWith("--count=")) ok = GuestArguments.TryParseNumber(a.Substring(8), out count);
+            else if (a.StartsWith("--seconds=")) ok = GuestArguments.TryParseNumber(a.Substring(10), out seconds) && seconds > 0 && seconds < 1_000_000;
+            else if (a.StartsWith("--buffer=")) ok = GuestArguments.TryParseNumber(a.Substring(9), out buffer) && buffer >= 4096 && buffer <= (16 << 20);
+            else if (a.StartsWith("--batch=")) ok = GuestArguments.TryParseNumber(a.Substring(8), out batch) && batch > 0 && batch <= 256;
             if (!ok)
             {
                 GuestConsole.WriteLine("tcp-sink: bad argument: " + a);

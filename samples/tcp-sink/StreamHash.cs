@@ -59,27 +59,12 @@ namespace BulkTcp
         public static string Hex(ulong v) => v.ToString("x16");
     }
 
-    /// <summary>Small helpers both samples use for their command lines and reports.</summary>
+    /// <summary>Small helpers both samples use for their reports.</summary>
     public static class BulkText
     {
-        /// <summary>Decimal digits of <paramref name="s"/>; false on anything else or overflow.</summary>
-        public static bool TryParse(string s, out ulong value)
-        {
-            value = 0;
-            if (s.Length == 0) return false;
-            for (int i = 0; i < s.Length; i++)
-            {
-                if (s[i] < '0' || s[i] > '9') return false;
-                ulong d = (ulong)(s[i] - '0');
-                if (value > (ulong.MaxValue - d) / 10) return false;
-                value = value * 10 + d;
-            }
-            return true;
-        }
-
         /// <summary>
         /// Where a bulk loop's time went and what the stack did: milliseconds in Poll, in Wait (which
-        /// polls again and sleeps in the tender when there is nothing), in the application's own work;
+        /// sleeps in the tender when there is nothing to do), in the application's own work;
         /// frames and batches each way, ring kicks, and the TCP events that cost throughput.
         /// </summary>
         public static string Profile(Guest.Stack.NetStack<GuestBindings.HvtNic> stack, ulong pollNs, ulong waitNs, ulong appNs, string app)

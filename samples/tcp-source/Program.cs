@@ -30,16 +30,16 @@ static class TcpSource
         foreach (string a in args)
         {
             bool ok = true;
-            if (a.StartsWith("--bytes=")) ok = BulkText.TryParse(a.Substring(8), out total);
-            else if (a.StartsWith("--seconds=")) ok = BulkText.TryParse(a.Substring(10), out seconds) && seconds > 0 && seconds < 1_000_000;
-            else if (a.StartsWith("--buffer=")) ok = BulkText.TryParse(a.Substring(9), out buffer) && buffer >= 4096 && buffer <= (16 << 20);
-            else if (a.StartsWith("--batch=")) ok = BulkText.TryParse(a.Substring(8), out batch) && batch > 0 && batch <= 256;
+            if (a.StartsWith("--bytes=")) ok = GuestArguments.TryParseNumber(a.Substring(8), out total);
+            else if (a.StartsWith("--seconds=")) ok = GuestArguments.TryParseNumber(a.Substring(10), out seconds) && seconds > 0 && seconds < 1_000_000;
+            else if (a.StartsWith("--buffer=")) ok = GuestArguments.TryParseNumber(a.Substring(9), out buffer) && buffer >= 4096 && buffer <= (16 << 20);
+            else if (a.StartsWith("--batch=")) ok = GuestArguments.TryParseNumber(a.Substring(8), out batch) && batch > 0 && batch <= 256;
             else if (a.StartsWith("--to="))
             {
                 string v = a.Substring(5);
                 int colon = v.IndexOf(':');
                 ok = colon > 0 && Ipv4Address.TryParse(v.Substring(0, colon), out to)
-                    && BulkText.TryParse(v.Substring(colon + 1), out port) && port > 0 && port < 65536;
+                    && GuestArguments.TryParseNumber(v.Substring(colon + 1), out port) && port > 0 && port < 65536;
             }
             if (!ok)
             {

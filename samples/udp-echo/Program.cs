@@ -13,8 +13,8 @@ static class Program
 {
     static int Main()
     {
-        ulong count = NetApp.NumberOption("count", 0);
-        ulong port = NetApp.NumberOption("port", 7);
+        ulong count = GuestArguments.NumberOption("count", 0);
+        ulong port = GuestArguments.NumberOption("port", 7);
         if (port < 1 || port > 65535)
         {
             GuestConsole.WriteLine("udp-echo: --port must be 1 to 65535");

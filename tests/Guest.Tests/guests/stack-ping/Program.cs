@@ -8,7 +8,7 @@ static class Program
 {
     static int Main(string[] args)
     {
-        ulong count = NetApp.NumberOption("count", 5), seconds = NetApp.NumberOption("seconds", 30);
+        ulong count = GuestArguments.NumberOption("count", 5), seconds = GuestArguments.NumberOption("seconds", 30);
         NetApp? app = NetApp.Open("stack-ping");
         if (app is null) return 2;
         NetStack<HvtNic> stack = app.Stack;
