@@ -59,12 +59,12 @@ public sealed unsafe class KvmSystem : IDisposable
     }
 
     /// <summary>KVM_GET_SUPPORTED_CPUID: the CPUID leaves this host can offer a guest.</summary>
-    public KvmCpuidEntry2[] GetSupportedCpuid()
+    public CpuidEntry[] GetSupportedCpuid()
     {
         // The kernel fails with E2BIG when the buffer is too small: grow and retry.
         for (int capacity = 64; capacity <= 4096; capacity *= 2)
         {
-            int bytes = 8 + capacity * sizeof(KvmCpuidEntry2);
+            int bytes = 8 + capacity * sizeof(CpuidEntry);
             var buffer = new byte[bytes];
             fixed (byte* p = buffer)
             {
@@ -72,8 +72,8 @@ public sealed unsafe class KvmSystem : IDisposable
                 if (LibC.Ioctl(_fd.Fd, KvmIoctls.GetSupportedCpuid, p) == 0)
                 {
                     int count = (int)*(uint*)p;
-                    var entries = new KvmCpuidEntry2[count];
-                    new ReadOnlySpan<KvmCpuidEntry2>(p + 8, count).CopyTo(entries);
+                    var entries = new CpuidEntry[count];
+                    new ReadOnlySpan<CpuidEntry>(p + 8, count).CopyTo(entries);
                     return entries;
                 }
                 int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();

@@ -26,53 +26,53 @@ public sealed unsafe class Vcpu : IDisposable
 
     private byte* RunPage => _run.Pointer;
 
-    public KvmRegs GetRegisters()
+    public CpuRegisters GetRegisters()
     {
-        KvmRegs regs;
+        CpuRegisters regs;
         if (LibC.Ioctl(_fd.Fd, KvmIoctls.GetRegs, &regs) != 0) throw KvmException.FromLastError("KVM_GET_REGS");
         return regs;
     }
 
-    public void SetRegisters(in KvmRegs regs)
+    public void SetRegisters(in CpuRegisters regs)
     {
-        fixed (KvmRegs* p = &regs)
+        fixed (CpuRegisters* p = &regs)
             if (LibC.Ioctl(_fd.Fd, KvmIoctls.SetRegs, p) != 0) throw KvmException.FromLastError("KVM_SET_REGS");
     }
 
-    public KvmSregs GetSpecialRegisters()
+    public SpecialRegisters GetSpecialRegisters()
     {
-        KvmSregs sregs;
+        SpecialRegisters sregs;
         if (LibC.Ioctl(_fd.Fd, KvmIoctls.GetSregs, &sregs) != 0) throw KvmException.FromLastError("KVM_GET_SREGS");
         return sregs;
     }
 
-    public void SetSpecialRegisters(in KvmSregs sregs)
+    public void SetSpecialRegisters(in SpecialRegisters sregs)
     {
-        fixed (KvmSregs* p = &sregs)
+        fixed (SpecialRegisters* p = &sregs)
             if (LibC.Ioctl(_fd.Fd, KvmIoctls.SetSregs, p) != 0) throw KvmException.FromLastError("KVM_SET_SREGS");
     }
 
-    public KvmFpu GetFpu()
+    public FpuState GetFpu()
     {
-        KvmFpu fpu;
+        FpuState fpu;
         if (LibC.Ioctl(_fd.Fd, KvmIoctls.GetFpu, &fpu) != 0) throw KvmException.FromLastError("KVM_GET_FPU");
         return fpu;
     }
 
-    public void SetFpu(in KvmFpu fpu)
+    public void SetFpu(in FpuState fpu)
     {
-        fixed (KvmFpu* p = &fpu)
+        fixed (FpuState* p = &fpu)
             if (LibC.Ioctl(_fd.Fd, KvmIoctls.SetFpu, p) != 0) throw KvmException.FromLastError("KVM_SET_FPU");
     }
 
     /// <summary>KVM_SET_CPUID2: what CPUID reports inside the guest.</summary>
-    public void SetCpuid(ReadOnlySpan<KvmCpuidEntry2> entries)
+    public void SetCpuid(ReadOnlySpan<CpuidEntry> entries)
     {
-        var buffer = new byte[8 + entries.Length * sizeof(KvmCpuidEntry2)];
+        var buffer = new byte[8 + entries.Length * sizeof(CpuidEntry)];
         fixed (byte* p = buffer)
         {
             *(uint*)p = (uint)entries.Length;
-            entries.CopyTo(new Span<KvmCpuidEntry2>(p + 8, entries.Length));
+            entries.CopyTo(new Span<CpuidEntry>(p + 8, entries.Length));
             if (LibC.Ioctl(_fd.Fd, KvmIoctls.SetCpuid2, p) != 0) throw KvmException.FromLastError("KVM_SET_CPUID2");
         }
     }

@@ -53,72 +53,6 @@ internal struct KvmUserspaceMemoryRegion
     public ulong UserspaceAddr;
 }
 
-/// <summary><c>struct kvm_regs</c>: the general-purpose registers, RIP and RFLAGS.</summary>
-[StructLayout(LayoutKind.Sequential)]
-public struct KvmRegs
-{
-    public ulong Rax, Rbx, Rcx, Rdx, Rsi, Rdi, Rsp, Rbp;
-    public ulong R8, R9, R10, R11, R12, R13, R14, R15;
-    public ulong Rip, Rflags;
-}
-
-/// <summary><c>struct kvm_segment</c>: a segment register as the CPU caches it.</summary>
-[StructLayout(LayoutKind.Sequential)]
-public struct KvmSegment
-{
-    public ulong Base;
-    public uint Limit;
-    public ushort Selector;
-    public byte Type, Present, Dpl, Db, S, L, G, Avl, Unusable, Padding;
-}
-
-/// <summary><c>struct kvm_dtable</c>: GDTR or IDTR.</summary>
-[StructLayout(LayoutKind.Sequential)]
-public struct KvmDtable
-{
-    public ulong Base;
-    public ushort Limit;
-    public ushort Padding0, Padding1, Padding2;
-}
-
-/// <summary><c>struct kvm_sregs</c>: segment, descriptor-table and control registers.</summary>
-[StructLayout(LayoutKind.Sequential)]
-public struct KvmSregs
-{
-    public KvmSegment Cs, Ds, Es, Fs, Gs, Ss, Tr, Ldt;
-    public KvmDtable Gdt, Idt;
-    public ulong Cr0, Cr2, Cr3, Cr4, Cr8, Efer, ApicBase;
-    public InterruptBitmap Interrupts;
-
-    [InlineArray(4)]
-    public struct InterruptBitmap { private ulong _element; }
-}
-
-/// <summary><c>struct kvm_fpu</c>: x87 state (abridged tag word), XMM registers, MXCSR.</summary>
-[StructLayout(LayoutKind.Sequential)]
-public unsafe struct KvmFpu
-{
-    public fixed byte Fpr[128];
-    public ushort Fcw;
-    public ushort Fsw;
-    public byte Ftwx;
-    public byte Padding1;
-    public ushort LastOpcode;
-    public ulong LastIp;
-    public ulong LastDp;
-    public fixed byte Xmm[256];
-    public uint Mxcsr;
-    public uint Padding2;
-}
-
-/// <summary><c>struct kvm_cpuid_entry2</c>: one CPUID leaf/subleaf.</summary>
-[StructLayout(LayoutKind.Sequential)]
-public struct KvmCpuidEntry2
-{
-    public uint Function, Index, Flags, Eax, Ebx, Ecx, Edx;
-    public uint Padding0, Padding1, Padding2;
-}
-
 /// <summary><c>struct kvm_msr_entry</c>.</summary>
 [StructLayout(LayoutKind.Sequential)]
 public struct KvmMsrEntry
@@ -182,17 +116,17 @@ internal static unsafe class KvmLayout
     public static void Verify()
     {
         Check<KvmUserspaceMemoryRegion>(32);
-        Check<KvmRegs>(144);
-        Check<KvmSegment>(24);
-        Check<KvmDtable>(16);
-        Check<KvmSregs>(312);
-        Check<KvmFpu>(416);
-        Check<KvmCpuidEntry2>(40);
+        Check<CpuRegisters>(144);
+        Check<SegmentRegister>(24);
+        Check<DescriptorTableRegister>(16);
+        Check<SpecialRegisters>(312);
+        Check<FpuState>(416);
+        Check<CpuidEntry>(40);
         Check<KvmMsrEntry>(16);
         Check<LibC.SigActionStruct>(152);
-        CheckIoctlSize(KvmIoctls.GetRegs, sizeof(KvmRegs));
-        CheckIoctlSize(KvmIoctls.SetSregs, sizeof(KvmSregs));
-        CheckIoctlSize(KvmIoctls.SetFpu, sizeof(KvmFpu));
+        CheckIoctlSize(KvmIoctls.GetRegs, sizeof(CpuRegisters));
+        CheckIoctlSize(KvmIoctls.SetSregs, sizeof(SpecialRegisters));
+        CheckIoctlSize(KvmIoctls.SetFpu, sizeof(FpuState));
         CheckIoctlSize(KvmIoctls.SetUserMemoryRegion, sizeof(KvmUserspaceMemoryRegion));
     }
 

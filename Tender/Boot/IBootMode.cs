@@ -87,7 +87,7 @@ public sealed class BootContext
     public required ulong TscFrequencyHz { get; init; }
 
     /// <summary>KVM_GET_SUPPORTED_CPUID: start from these for <see cref="BootSetup.Cpuid"/>.</summary>
-    public required KvmCpuidEntry2[] SupportedCpuid { get; init; }
+    public required CpuidEntry[] SupportedCpuid { get; init; }
 
     /// <summary>
     /// Solo5's shared network ring (docs/ring-io.md), offered when the guest has a network device:
@@ -116,16 +116,16 @@ public sealed class BootContext
 public sealed class BootSetup
 {
     /// <summary>General-purpose registers, RIP and RFLAGS at entry.</summary>
-    public required KvmRegs Registers { get; init; }
+    public required CpuRegisters Registers { get; init; }
 
     /// <summary>Segments, GDTR/IDTR, CR0/CR3/CR4, EFER at entry (start from the vCPU's reset state).</summary>
-    public required KvmSregs SpecialRegisters { get; init; }
+    public required SpecialRegisters SpecialRegisters { get; init; }
 
     /// <summary>x87/SSE state at entry; null leaves KVM's reset state.</summary>
-    public KvmFpu? Fpu { get; init; }
+    public FpuState? Fpu { get; init; }
 
     /// <summary>CPUID the guest sees; null means <see cref="BootContext.SupportedCpuid"/> unchanged.</summary>
-    public KvmCpuidEntry2[]? Cpuid { get; init; }
+    public CpuidEntry[]? Cpuid { get; init; }
 
     /// <summary>Which guest addresses hypercall arguments may point to, and with which access.</summary>
     public required GuestAccessMap GuestAccess { get; init; }
@@ -167,13 +167,3 @@ public interface IFaultReporter
     /// </summary>
     bool TryDecode(in IoExit io, Vcpu vcpu, out GuestFault fault);
 }
-
-/// <summary>A CPU exception the guest took, as reported by a fault stub.</summary>
-/// <param name="Vector">Exception vector (0–31 for CPU exceptions).</param>
-/// <param name="ErrorCode">The error code the CPU pushed, or null for vectors without one.</param>
-/// <param name="Rip">RIP of the faulting instruction (or after it, for traps).</param>
-/// <param name="Cs">CS at the time (its low two bits are the CPL the guest was at).</param>
-/// <param name="Rflags">RFLAGS at the time.</param>
-/// <param name="Rsp">The guest's RSP at the time (not the stub's).</param>
-/// <param name="Ss">SS at the time.</param>
-public sealed record GuestFault(uint Vector, ulong? ErrorCode, ulong Rip, ulong Cs, ulong Rflags, ulong Rsp, ulong Ss);

@@ -20,8 +20,8 @@ internal static class CrashReport
         text.Append("tender: guest crashed: ").AppendLine(headline);
         foreach (var line in details) text.Append("  ").AppendLine(line);
 
-        KvmRegs regs;
-        KvmSregs sregs;
+        CpuRegisters regs;
+        SpecialRegisters sregs;
         try
         {
             regs = vcpu.GetRegisters();
@@ -140,7 +140,7 @@ internal static class CrashReport
     }
 
     /// <summary>Up to 6 instructions from RIP, read through the guest's page tables.</summary>
-    private static void AppendCode(StringBuilder text, Vm vm, in KvmSregs sregs, ulong rip)
+    private static void AppendCode(StringBuilder text, Vm vm, in SpecialRegisters sregs, ulong rip)
     {
         const int Wanted = 64;
         var bytes = new List<byte>(Wanted);

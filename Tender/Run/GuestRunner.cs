@@ -83,7 +83,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         vcpu.SetCpuid(setup.Cpuid ?? supportedCpuid);
         vcpu.SetSpecialRegisters(setup.SpecialRegisters);
         vcpu.SetRegisters(setup.Registers);
-        if (setup.Fpu is KvmFpu fpu) vcpu.SetFpu(fpu);
+        if (setup.Fpu is FpuState fpu) vcpu.SetFpu(fpu);
 
         Log.Information("booting {Kernel} in {Mode} mode: {Memory} MiB, entry 0x{Entry:x}, TSC {Tsc} MHz, command line \"{CommandLine}\"",
             options.KernelPath, mode.Name, memorySize >> 20, elf.Entry, tscHz / 1_000_000, commandLine);

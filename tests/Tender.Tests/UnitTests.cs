@@ -118,7 +118,7 @@ public class RunArgumentsTests
 
 public class GuestMemoryTests
 {
-    private static Kvm.GuestMemory Memory() => new("test memory", 0x10000, 0x4000);
+    private static Tender.Platform.GuestMemory Memory() => new("test memory", 0x10000, 0x4000);
 
     [Theory]
     [InlineData(0x10000UL, 0x4000UL)]

@@ -150,21 +150,21 @@ public sealed class DeprivilegedBootMode : IBootMode
 
         // --- CPU state at entry (docs/abi.md "State at entry").
         var sregs = context.Vcpu.GetSpecialRegisters();
-        var userCode = new KvmSegment { Base = 0, Limit = 0xFFFF_FFFF, Selector = SystemTables.UserCode, Type = 0xB, Present = 1, Dpl = 3, S = 1, L = 1, G = 1 };
-        var userData = new KvmSegment { Base = 0, Limit = 0xFFFF_FFFF, Selector = SystemTables.UserData, Type = 0x3, Present = 1, Dpl = 3, Db = 1, S = 1, G = 1 };
+        var userCode = new SegmentRegister { Base = 0, Limit = 0xFFFF_FFFF, Selector = SystemTables.UserCode, Type = 0xB, Present = 1, Dpl = 3, S = 1, L = 1, G = 1 };
+        var userData = new SegmentRegister { Base = 0, Limit = 0xFFFF_FFFF, Selector = SystemTables.UserData, Type = 0x3, Present = 1, Dpl = 3, Db = 1, S = 1, G = 1 };
         sregs.Cs = userCode;
         sregs.Ds = sregs.Es = sregs.Fs = sregs.Gs = sregs.Ss = userData;
-        sregs.Tr = new KvmSegment { Base = sys + TssOffset, Limit = SystemTables.TssLimit, Selector = SystemTables.TaskState, Type = 0xB, Present = 1 };
-        sregs.Gdt = new KvmDtable { Base = sys + GdtOffset, Limit = SystemTables.GdtBytes - 1 };
-        sregs.Idt = new KvmDtable { Base = sys + IdtOffset, Limit = SystemTables.IdtBytes - 1 };
+        sregs.Tr = new SegmentRegister { Base = sys + TssOffset, Limit = SystemTables.TssLimit, Selector = SystemTables.TaskState, Type = 0xB, Present = 1 };
+        sregs.Gdt = new DescriptorTableRegister { Base = sys + GdtOffset, Limit = SystemTables.GdtBytes - 1 };
+        sregs.Idt = new DescriptorTableRegister { Base = sys + IdtOffset, Limit = SystemTables.IdtBytes - 1 };
         sregs.Cr0 = Cr0.PE | Cr0.MP | Cr0.ET | Cr0.NE | Cr0.WP | Cr0.PG;
         sregs.Cr4 = Cr4.PAE | Cr4.OSFXSR | Cr4.OSXMMEXCPT | Cr4.FSGSBASE;
         sregs.Cr3 = tables.RootPhysicalAddress;
         sregs.Efer = Efer.LME | Efer.LMA | Efer.NXE;
 
-        var regs = new KvmRegs { Rip = context.Elf.Entry, Rsp = memorySize, Rdi = BootInfoAddress, Rflags = 0x2 };
+        var regs = new CpuRegisters { Rip = context.Elf.Entry, Rsp = memorySize, Rdi = BootInfoAddress, Rflags = 0x2 };
 
-        var fpu = new KvmFpu { Fcw = 0x37F, Mxcsr = 0x1F80 }; // the state after fninit; SSE defaults
+        var fpu = new FpuState { Fcw = 0x37F, Mxcsr = 0x1F80 }; // the state after fninit; SSE defaults
 
         return new BootSetup
         {

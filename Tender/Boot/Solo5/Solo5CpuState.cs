@@ -10,14 +10,14 @@ namespace Tender.Boot.Solo5;
 public static class Solo5CpuState
 {
     /// <summary>64-bit code: execute-only + accessed (type 9), present, DPL 0, L=1, G=1.</summary>
-    public static KvmSegment CodeSegment => new()
+    public static SegmentRegister CodeSegment => new()
     {
         Base = 0, Limit = 0xFFFF_FFFF, Selector = Solo5Layout.CodeSelector,
         Type = 9, Present = 1, Dpl = 0, Db = 0, S = 1, L = 1, G = 1,
     };
 
     /// <summary>Data: read/write + accessed (type 3), present, DPL 0, D/B=1, G=1.</summary>
-    public static KvmSegment DataSegment => new()
+    public static SegmentRegister DataSegment => new()
     {
         Base = 0, Limit = 0xFFFF_FFFF, Selector = Solo5Layout.DataSelector,
         Type = 3, Present = 1, Dpl = 0, Db = 1, S = 1, L = 0, G = 1,
@@ -27,19 +27,19 @@ public static class Solo5CpuState
     /// TR: selector 0 with a busy 64-bit TSS type and no base or limit. VM entry insists on a
     /// usable TR of type busy-TSS; the guest loads its own TSS before it could ever need one.
     /// </summary>
-    public static KvmSegment TaskRegister => new() { Type = 11, Present = 1 };
+    public static SegmentRegister TaskRegister => new() { Type = 11, Present = 1 };
 
     /// <summary>LDTR: marked unusable.</summary>
-    public static KvmSegment UnusableSegment => new() { Unusable = 1 };
+    public static SegmentRegister UnusableSegment => new() { Unusable = 1 };
 
     /// <summary>
     /// The special registers at entry. Like solo5-hvt, every field not named here is zero
     /// (no IDT, CR2 = CR8 = 0, APIC base 0, no pending interrupt).
     /// </summary>
-    public static KvmSregs SpecialRegisters(ulong pageTableRoot)
+    public static SpecialRegisters SpecialRegisters(ulong pageTableRoot)
     {
         var data = DataSegment;
-        return new KvmSregs
+        return new SpecialRegisters
         {
             Cr0 = Solo5Layout.InitialCr0,
             Cr3 = pageTableRoot,
@@ -47,7 +47,7 @@ public static class Solo5CpuState
             Efer = Solo5Layout.InitialEfer,
             Cs = CodeSegment,
             Ss = data, Ds = data, Es = data, Fs = data, Gs = data,
-            Gdt = new KvmDtable { Base = Solo5Layout.GdtAddress, Limit = Solo5Layout.GdtLimit },
+            Gdt = new DescriptorTableRegister { Base = Solo5Layout.GdtAddress, Limit = Solo5Layout.GdtLimit },
             Tr = TaskRegister,
             Ldt = UnusableSegment,
         };
@@ -57,7 +57,7 @@ public static class Solo5CpuState
     /// RIP = entry, RFLAGS = 0x2, RSP = memory size − 8 (so RSP + 8 is 16-aligned, as right
     /// after a call), RDI = boot info; all other registers 0.
     /// </summary>
-    public static KvmRegs Registers(ulong entry, ulong memorySize) => new()
+    public static CpuRegisters Registers(ulong entry, ulong memorySize) => new()
     {
         Rip = entry,
         Rflags = Solo5Layout.InitialRflags,
@@ -78,7 +78,7 @@ public static class Solo5CpuState
     /// Encodes a code or data segment as the 8-byte descriptor the CPU reads from a GDT (Intel SDM
     /// vol. 3, 3.4.5). With G set the 20-bit limit field counts 4 KiB units.
     /// </summary>
-    public static ulong Descriptor(in KvmSegment s)
+    public static ulong Descriptor(in SegmentRegister s)
     {
         ulong limit = s.G != 0 ? s.Limit >> 12 : s.Limit;
         if (limit > 0xF_FFFF)

@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
+using Tender.Host;
 using Tender.Host.Interop;
 
-namespace Tender.Kvm;
+namespace Tender.Platform;
 
 /// <summary>
 /// One contiguous range of guest-physical memory backed by anonymous host memory. Every access
@@ -111,7 +112,7 @@ public sealed unsafe class GuestMemory : IDisposable
         if (((address | length) & (page - 1)) != 0 || length == 0 || !Contains(address, length))
             throw new ArgumentException($"{Describe(address, length)} is not whole pages inside {Name}");
         if (LibC.Mprotect((nint)(_pointer + (address - GuestPhysicalAddress)), (nuint)length, LibC.PROT_READ) != 0)
-            throw KvmException.FromLastError($"mprotect of {Describe(address, length)} in {Name}");
+            throw HostException.FromLastError($"mprotect of {Describe(address, length)} in {Name}");
     }
 
     public ulong ReadUInt64(ulong address) => BinaryPrimitives.ReadUInt64LittleEndian(GetSpan(address, 8));

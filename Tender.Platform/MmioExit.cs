@@ -1,9 +1,11 @@
-namespace Tender.Kvm;
+namespace Tender.Platform;
 
 /// <summary>
-/// A KVM_EXIT_MMIO as the run loop handles it, without copying: <see cref="Data"/> is kvm_run's own
-/// data field (at most 8 bytes), so a device answering a read writes its result into it and KVM
-/// completes the guest's load with those bytes on the next KVM_RUN.
+/// An access to guest-physical memory nothing backs (an emulated device's BAR), as the run loop
+/// handles it, without copying: <see cref="Data"/> is the platform's own buffer (kvm_run's data
+/// field under KVM; the process vCPU's on the process platform), at most 8 bytes, so a device
+/// answering a read writes its result into it and the platform completes the guest's load with
+/// those bytes on the next <see cref="IVcpu.Run"/>.
 /// </summary>
 public readonly ref struct MmioExit
 {

@@ -1,10 +1,10 @@
 using Tender.Host.Interop;
-using Tender.Kvm.Interop;
+using Tender.Host;
 
-namespace Tender.Kvm;
+namespace Tender.Platform;
 
 /// <summary>An owned mmap'd range of host memory, unmapped exactly once.</summary>
-internal sealed unsafe class MappedRegion : IDisposable
+public sealed unsafe class MappedRegion : IDisposable
 {
     private nint _address;
 
@@ -31,7 +31,7 @@ internal sealed unsafe class MappedRegion : IDisposable
     {
         nint address = LibC.Mmap(0, (nuint)length, LibC.PROT_READ | LibC.PROT_WRITE,
             LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
-        if (address == LibC.MAP_FAILED) throw KvmException.FromLastError($"mmap of {length:#,0} bytes for {what}");
+        if (address == LibC.MAP_FAILED) throw HostException.FromLastError($"mmap of {length:#,0} bytes for {what}");
         return new MappedRegion(address, length);
     }
 
@@ -39,7 +39,7 @@ internal sealed unsafe class MappedRegion : IDisposable
     public static MappedRegion OfDescriptor(FileDescriptor fd, ulong length, string what)
     {
         nint address = LibC.Mmap(0, (nuint)length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd.Fd, 0);
-        if (address == LibC.MAP_FAILED) throw KvmException.FromLastError($"mmap of {what}");
+        if (address == LibC.MAP_FAILED) throw HostException.FromLastError($"mmap of {what}");
         return new MappedRegion(address, length);
     }
 
