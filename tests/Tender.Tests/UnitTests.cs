@@ -143,7 +143,7 @@ public class GuestMemoryTests
         using var memory = Memory();
         Assert.False(memory.TryGetSpan(address, length, out _, out var error));
         Assert.Contains("is outside test memory [0x10000, 0x14000)", error);
-        Assert.Throws<Kvm.GuestMemoryException>(() => memory.GetSpan(address, length).Length);
+        Assert.Throws<Tender.Platform.GuestMemoryException>(() => memory.GetSpan(address, length).Length);
     }
 
     [Fact]
@@ -153,7 +153,7 @@ public class GuestMemoryTests
         memory.WriteUInt64(0x13FF8, 0x1122334455667788);
         Assert.Equal(0x1122334455667788UL, memory.ReadUInt64(0x13FF8));
         Assert.Equal(0x11223344U, memory.ReadUInt32(0x13FFC));
-        Assert.Throws<Kvm.GuestMemoryException>(() => memory.ReadUInt64(0x13FF9));
+        Assert.Throws<Tender.Platform.GuestMemoryException>(() => memory.ReadUInt64(0x13FF9));
     }
 
     [Fact]

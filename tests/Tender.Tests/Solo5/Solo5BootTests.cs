@@ -73,7 +73,7 @@ public class Solo5BootTests
     public void Cpuid_is_what_kvm_supports_unchanged()
     {
         // solo5-hvt hands KVM_GET_SUPPORTED_CPUID to KVM_SET_CPUID2 as it is.
-        Tender.Kvm.Interop.CpuidEntry[] supported;
+        Tender.Platform.CpuidEntry[] supported;
         using (var kvm = Tender.Kvm.KvmSystem.Open()) supported = kvm.GetSupportedCpuid();
         var r = Solo5Run.Run(Solo5Guests.Probe, "state");
         Assert.True(r.ExitCode == 0, r.ToString());
