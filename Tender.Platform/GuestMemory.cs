@@ -21,6 +21,14 @@ public sealed unsafe class GuestMemory : IDisposable
     {
     }
 
+    /// <summary>Memory over a mapping the platform made (the process platform's memfd); disposed with it.</summary>
+    public GuestMemory(string name, ulong guestPhysicalAddress, ulong size, MappedRegion region)
+        : this(name, guestPhysicalAddress, size, region.Pointer)
+    {
+        if (region.Length < size) throw new ArgumentException($"{name}: the mapping is smaller than 0x{size:x}", nameof(region));
+        _region = region;
+    }
+
     internal GuestMemory(string name, ulong guestPhysicalAddress, ulong size, byte* externalHost)
     {
         if (size == 0 || (size & 0xFFF) != 0)

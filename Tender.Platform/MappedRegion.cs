@@ -43,6 +43,24 @@ public sealed unsafe class MappedRegion : IDisposable
         return new MappedRegion(address, length);
     }
 
+    /// <summary>
+    /// Maps [offset, offset + length) of a file shared and read-write (the process platform's
+    /// guest memfd), kept out of any child a fork would make (MADV_DONTFORK: a forked child must
+    /// never inherit a writable alias of guest memory).
+    /// </summary>
+    public static MappedRegion SharedFile(int fd, ulong offset, ulong length, string what)
+    {
+        nint address = LibC.Mmap(0, (nuint)length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED | LibC.MAP_NORESERVE, fd, (nint)offset);
+        if (address == LibC.MAP_FAILED) throw HostException.FromLastError($"mmap of {length:#,0} bytes of {what}");
+        if (LibC.Madvise(address, (nuint)length, LibC.MADV_DONTFORK) != 0)
+        {
+            var error = HostException.FromLastError($"madvise(MADV_DONTFORK) of {what}");
+            LibC.Munmap(address, (nuint)length);
+            throw error;
+        }
+        return new MappedRegion(address, length);
+    }
+
     public void Dispose()
     {
         nint address = Interlocked.Exchange(ref _address, 0);

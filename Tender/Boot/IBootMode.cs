@@ -1,5 +1,3 @@
-using Tender.Kvm;
-using Tender.Kvm.Interop;
 using Tender.Loader;
 using Tender.Manifest;
 
@@ -15,15 +13,15 @@ namespace Tender.Boot;
 /// <list type="number">
 /// <item>The ELF is parsed; <see cref="BootModes.For"/> picks the mode by <see cref="ElfImage.Kind"/>.</item>
 /// <item>The mode's <see cref="ReservedTop"/> is passed to <see cref="ElfImage.Validate"/>.</item>
-/// <item>The common path opens /dev/kvm, creates the VM, adds RAM as memory slot 0 at
-///   guest-physical 0 (<see cref="BootContext.Ram"/>, <see cref="BootContext.MemorySize"/> bytes),
-///   loads the ELF's segments into it, creates vCPU 0 and reads the supported CPUID and TSC rate.</item>
+/// <item>The common path opens the platform (<see cref="IMachine"/>: KVM or the process platform),
+///   adds RAM at guest-physical 0 (<see cref="BootContext.Ram"/>, <see cref="BootContext.MemorySize"/>
+///   bytes) and loads the ELF's segments into it.</item>
 /// <item><see cref="Prepare"/> writes whatever the mode needs into RAM (boot info, command line,
-///   manifest copy, page tables, GDT…) or into extra memory slots it adds with
-///   <see cref="Vm.AddMemory"/> (keep guest-physical addresses below 2^35: see platform.md), and
-///   returns the entry state as a <see cref="BootSetup"/>.</item>
-/// <item>The common path sets CPUID (<see cref="BootSetup.Cpuid"/>), then special registers, general
-///   registers and FPU state on vCPU 0, and runs the guest: hypercalls on ports 0x500 + n are
+///   manifest copy, page tables, GDT…) or into extra memory it adds with
+///   <see cref="IMachine.AddMemory"/> (keep guest-physical addresses below 2^35: see platform.md), and
+///   returns the entry state as a <see cref="BootSetup"/>, including the guest-virtual address space
+///   its page tables describe (the process platform maps that instead of using the tables).</item>
+/// <item>The common path starts the vCPU in that state and runs the guest: hypercalls on ports 0x500 + n are
 ///   dispatched for both modes; pointers in their arguments are checked against
 ///   <see cref="BootSetup.GuestAccess"/>; any other port-I/O exit goes to
 ///   <see cref="BootSetup.FaultReporter"/> first (a mode's private reporting port), and otherwise
@@ -56,12 +54,10 @@ public interface IBootMode
 /// <summary>What the common run path hands a boot mode. Everything here is already validated.</summary>
 public sealed class BootContext
 {
-    /// <summary>The VM, for extra memory slots (<see cref="Vm.AddMemory"/>; RAM is slot 0).</summary>
-    public required Vm Vm { get; init; }
-
-    /// <summary>vCPU 0: read its reset state (e.g. <see cref="Vcpu.GetSpecialRegisters"/>) to start from.
-    /// Do not set registers here; return them in <see cref="BootSetup"/>.</summary>
-    public required Vcpu Vcpu { get; init; }
+    /// <summary>The platform, for extra memory (<see cref="IMachine.AddMemory"/>; RAM is the first),
+    /// its vCPU's reset state (<see cref="IMachine.ResetSpecialRegisters"/>) and its CPUID.
+    /// Do not start the vCPU here; return the state in <see cref="BootSetup"/>.</summary>
+    public required IMachine Machine { get; init; }
 
     /// <summary>Guest RAM: guest-physical [0, MemorySize), with the ELF's PT_LOAD segments already loaded.</summary>
     public required GuestMemory Ram { get; init; }
@@ -83,11 +79,8 @@ public sealed class BootContext
     /// 8191 bytes of UTF-8, checked).</summary>
     public required string CommandLine { get; init; }
 
-    /// <summary>TSC frequency of vCPU 0 in Hz (KVM_GET_TSC_KHZ × 1000): boot info's cpu_cycle_freq.</summary>
+    /// <summary>TSC frequency of vCPU 0 in Hz: boot info's cpu_cycle_freq.</summary>
     public required ulong TscFrequencyHz { get; init; }
-
-    /// <summary>KVM_GET_SUPPORTED_CPUID: start from these for <see cref="BootSetup.Cpuid"/>.</summary>
-    public required CpuidEntry[] SupportedCpuid { get; init; }
 
     /// <summary>
     /// Solo5's shared network ring (docs/ring-io.md), offered when the guest has a network device:
@@ -124,8 +117,14 @@ public sealed class BootSetup
     /// <summary>x87/SSE state at entry; null leaves KVM's reset state.</summary>
     public FpuState? Fpu { get; init; }
 
-    /// <summary>CPUID the guest sees; null means <see cref="BootContext.SupportedCpuid"/> unchanged.</summary>
+    /// <summary>CPUID the guest sees; null means <see cref="IMachine.SupportedCpuid"/> unchanged.</summary>
     public CpuidEntry[]? Cpuid { get; init; }
+
+    /// <summary>
+    /// The guest-virtual address space the mode's page tables describe (every region, with its
+    /// rights and whether it is supervisor-only): the process platform maps it in the child.
+    /// </summary>
+    public required IReadOnlyList<Tender.Paging.Region> AddressSpace { get; init; }
 
     /// <summary>Which guest addresses hypercall arguments may point to, and with which access.</summary>
     public required GuestAccessMap GuestAccess { get; init; }
@@ -165,5 +164,5 @@ public interface IFaultReporter
     /// Returns true and the fault if <paramref name="io"/> is this reporter's port; false if the
     /// exit is not its business. Reads whatever state it needs from the vCPU and memory.
     /// </summary>
-    bool TryDecode(in IoExit io, Vcpu vcpu, out GuestFault fault);
+    bool TryDecode(in IoExit io, IVcpu vcpu, out GuestFault fault);
 }

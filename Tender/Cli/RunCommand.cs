@@ -41,6 +41,12 @@ internal static class RunCommand
         HelpName = "DUR",
     };
 
+    private static readonly Option<string?> PlatformOption = new("--platform")
+    {
+        Description = "Where the guest runs: kvm, process (a sandboxed, traced child process; no /dev/kvm needed) or auto (default: kvm when /dev/kvm opens, else process). Default from TENDER_PLATFORM when set",
+        HelpName = "kvm|process|auto",
+    };
+
     private static readonly Option<bool> Quiet = new("--quiet", "-q")
     {
         Description = "Show only the guest's output and errors",
@@ -67,7 +73,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var command = new Command("run", """
-            Boot a guest ELF under /dev/kvm and service its hypercalls.
+            Boot a guest ELF under /dev/kvm (or, without it, in a sandboxed process) and service its hypercalls.
 
             Devices, in solo5-hvt's spelling; NAME is a device the manifest declares, and every
             declared block or network device must be attached:
@@ -86,6 +92,7 @@ internal static class RunCommand
         command.Options.Add(Trace);
         command.Options.Add(TraceFormatOption);
         command.Options.Add(TimeoutOption);
+        command.Options.Add(PlatformOption);
         command.Options.Add(Quiet);
         command.Options.Add(LogLevel);
         command.Arguments.Add(Kernel);
@@ -124,8 +131,14 @@ internal static class RunCommand
                 throw new TenderException($"--timeout: {error}");
             timeout = duration;
         }
+        string platformText = parse.GetValue(PlatformOption) ?? Environment.GetEnvironmentVariable(Platforms.EnvironmentVariable) ?? "auto";
+        var platform = Platforms.Parse(platformText) ?? throw new TenderException(
+            parse.GetValue(PlatformOption) is null
+                ? $"{Platforms.EnvironmentVariable}={platformText}: expected kvm, process or auto"
+                : $"--platform={platformText}: expected kvm, process or auto");
         return new RunOptions
         {
+            Platform = platform,
             KernelPath = split.Kernel ?? throw new TenderException("run: missing the kernel ELF (usage: tender run [options] kernel.elf [--] [args])"),
             GuestArguments = split.GuestArguments,
             ManifestPath = parse.GetValue(Manifest),

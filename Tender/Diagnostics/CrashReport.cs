@@ -1,9 +1,6 @@
 using System.Text;
 using Iced.Intel;
 using Tender.Boot;
-using Tender.Kvm;
-using Tender.Kvm.Interop;
-using Tender.Paging;
 
 namespace Tender.Diagnostics;
 
@@ -14,11 +11,12 @@ namespace Tender.Diagnostics;
 /// </summary>
 internal static class CrashReport
 {
-    public static string Build(string headline, IEnumerable<string> details, Vcpu vcpu, Vm vm, GuestFault? fault)
+    public static string Build(string headline, IEnumerable<string> details, IVcpu vcpu, string platform, GuestFault? fault)
     {
         var text = new StringBuilder();
         text.Append("tender: guest crashed: ").AppendLine(headline);
         foreach (var line in details) text.Append("  ").AppendLine(line);
+        text.Append("  platform: ").AppendLine(platform);
 
         CpuRegisters regs;
         SpecialRegisters sregs;
@@ -27,7 +25,7 @@ internal static class CrashReport
             regs = vcpu.GetRegisters();
             sregs = vcpu.GetSpecialRegisters();
         }
-        catch (KvmException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             text.Append("  registers unavailable: ").AppendLine(e.Message);
             return text.ToString();
@@ -46,7 +44,7 @@ internal static class CrashReport
         text.AppendLine($"  R13    {regs.R13:x16}   R14 {regs.R14:x16}   R15    {regs.R15:x16}");
         text.AppendLine($"  CR0    {sregs.Cr0:x16}   CR3 {sregs.Cr3:x16}   CR4    {sregs.Cr4:x16}   EFER {sregs.Efer:x}");
         text.AppendLine($"  FS.base {sregs.Fs.Base:x16}  GS.base {sregs.Gs.Base:x16}");
-        AppendCode(text, vm, sregs, rip);
+        AppendCode(text, vcpu, rip);
         return text.ToString();
     }
 
@@ -139,29 +137,13 @@ internal static class CrashReport
         return "[" + string.Join(" ", names) + "]";
     }
 
-    /// <summary>Up to 6 instructions from RIP, read through the guest's page tables.</summary>
-    private static void AppendCode(StringBuilder text, Vm vm, in SpecialRegisters sregs, ulong rip)
+    /// <summary>Up to 6 instructions from RIP, read as the guest sees its memory.</summary>
+    private static void AppendCode(StringBuilder text, IVcpu vcpu, ulong rip)
     {
         const int Wanted = 64;
-        var bytes = new List<byte>(Wanted);
-        string? stop = null;
-        bool paging = (sregs.Cr0 & (1UL << 31)) != 0;
-        ulong cr3 = sregs.Cr3;
-        for (int i = 0; i < Wanted; i++)
-        {
-            ulong va = rip + (ulong)i;
-            ulong pa;
-            if (paging)
-            {
-                var t = PageWalker.Translate(cr3, va, vm.TryReadPhysicalUInt64);
-                if (t is null) { stop = $"0x{va:x} is not mapped"; break; }
-                pa = t.Value.PhysicalAddress;
-            }
-            else pa = va;
-            var memory = vm.FindMemory(pa, 1);
-            if (memory is null) { stop = $"0x{va:x} maps to guest-physical 0x{pa:x}, outside guest memory"; break; }
-            bytes.Add(memory.GetSpan(pa, 1)[0]);
-        }
+        var buffer = new byte[Wanted];
+        int read = vcpu.ReadVirtual(rip, buffer, out string? stop);
+        var bytes = new List<byte>(buffer.AsSpan(0, read).ToArray());
         if (bytes.Count == 0)
         {
             text.AppendLine($"  code at RIP: not readable ({stop})");

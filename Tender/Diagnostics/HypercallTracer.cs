@@ -31,10 +31,14 @@ internal sealed class HypercallTracer : IDisposable
     private readonly long _bootTimestamp;
     private readonly bool _ownsWriter;
     private readonly object _gate = new(); // the ring's I/O thread traces too
+    private readonly string _platform;
 
-    public HypercallTracer(string? path, TraceFormat format, long bootTimestamp)
+    /// <param name="platform">The platform the guest runs on: a header line of the text trace, a
+    /// field of every JSON record (so a record read alone still says where it came from).</param>
+    public HypercallTracer(string? path, TraceFormat format, long bootTimestamp, string platform)
     {
         _bootTimestamp = bootTimestamp;
+        _platform = platform;
         if (format == TraceFormat.Json)
         {
             _jsonStream = path is null ? Console.OpenStandardError() : OpenFile(path);
@@ -49,6 +53,7 @@ internal sealed class HypercallTracer : IDisposable
             _text = new StreamWriter(OpenFile(path), new UTF8Encoding(false)) { AutoFlush = true };
             _ownsWriter = true;
         }
+        _text?.WriteLine($"# hypercall trace, {platform} platform");
     }
 
     private static FileStream OpenFile(string path)
@@ -115,6 +120,7 @@ internal sealed class HypercallTracer : IDisposable
             _json.WriteStartObject();
             _json.WriteNumber("t", Math.Round(sinceBoot, 6));
             _json.WriteNumber("vcpu", 0);
+            _json.WriteString("platform", _platform);
             _json.WriteString("call", name);
             _json.WriteNumber("arg", r.Argument);
             WriteJsonArguments(_json, r);

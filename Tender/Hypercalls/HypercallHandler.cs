@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Tender.Boot;
 using Tender.Devices;
 using Tender.Diagnostics;
-using Tender.Kvm;
+
 using Tender.Run;
 
 namespace Tender.Hypercalls;

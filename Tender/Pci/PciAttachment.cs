@@ -1,7 +1,7 @@
 using Serilog;
 using Tender.Devices;
 using Tender.Host;
-using Tender.Kvm;
+
 using Tender.Manifest;
 using Tender.Paging;
 using Tender.Pci;
@@ -120,7 +120,7 @@ internal sealed class PciAttachment : IDisposable
     /// (DMA area, BAR mmaps) is owned here and released by <see cref="Dispose"/>, which the caller
     /// must run after the VM's (declare this before the VM), also when Realize throws.
     /// </summary>
-    public IReadOnlyList<(Region Region, string What)> Realize(Vm vm)
+    public IReadOnlyList<(Region Region, string What)> Realize(IMachine vm)
     {
         var windows = new List<(Region, string)>();
         if (_devices.Count == 0) return windows;
@@ -256,7 +256,7 @@ internal sealed class PciAttachment : IDisposable
     // Every BAR the manifest maps: mmapped from the device (owned by the session's VfioDevice,
     // unmapped when the session closes, after the VM), a memory slot at its own naturally aligned
     // guest-physical range, and an uncached window at guest-virtual PciWindows.BarAddress.
-    private static void MapHostBars(Vm vm, VfioSession session,
+    private static void MapHostBars(IMachine vm, VfioSession session,
         List<(PciBasicDevice Entry, int Index, PciOption Option, PciDeviceSpec Spec)> hostDevices, List<(Region, string)> windows)
     {
         ulong next = HostBarGuestPhysicalBase;

@@ -1,6 +1,6 @@
 using Tender.Boot;
 using Tender.Devices;
-using Tender.Kvm;
+
 
 namespace Tender.Run;
 

@@ -6,8 +6,6 @@ using Tender.Devices;
 using Tender.Host.Interop;
 using Tender.Diagnostics;
 using Tender.Hypercalls;
-using Tender.Kvm;
-using Tender.Kvm.Interop;
 using Tender.Loader;
 using Tender.Manifest;
 
@@ -50,23 +48,20 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         ulong ringAddress = ringSpace == 0 ? 0 : memorySize;
 
         var loaded = Stopwatch.GetElapsedTime(bootTimestamp);
-        using var kvm = OpenKvm();
-        using var vm = kvm.CreateVm();
-        var ram = vm.AddMemory("guest RAM", 0, memorySize + ringSpace);
+        using var machine = Platforms.Open(options.Platform);
+        var ram = machine.AddMemory("guest RAM", 0, memorySize + ringSpace);
         unsafe
         {
             elf.LoadInto((byte*)ram.UnsafeHostPointer, memorySize);
         }
-        var vcpu = vm.CreateVcpu(0);
-        var supportedCpuid = kvm.GetSupportedCpuid();
-        var deviceWindows = pci.Realize(vm);
-        using var pciPump = pci.PumpStopper(); // disposed before the VM: the pump writes into the DMA slot
-        ulong tscHz = vcpu.GetTscKhz() * 1000;
+        var vcpu = machine.Vcpu;
+        var deviceWindows = pci.Realize(machine);
+        using var pciPump = pci.PumpStopper(); // disposed before the machine: the pump writes into the DMA memory
+        ulong tscHz = machine.TscFrequencyHz;
 
         var setup = mode.Prepare(new BootContext
         {
-            Vm = vm,
-            Vcpu = vcpu,
+            Machine = machine,
             Ram = ram,
             MemorySize = memorySize,
             Elf = elf,
@@ -74,34 +69,40 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
             ManifestBinary = manifestBinary,
             CommandLine = commandLine,
             TscFrequencyHz = tscHz,
-            SupportedCpuid = supportedCpuid,
             NetRingAddress = ringAddress,
             NetRingSpace = ringSpace,
             DeviceWindows = deviceWindows,
         });
         var prepared = Stopwatch.GetElapsedTime(bootTimestamp);
-        vcpu.SetCpuid(setup.Cpuid ?? supportedCpuid);
-        vcpu.SetSpecialRegisters(setup.SpecialRegisters);
-        vcpu.SetRegisters(setup.Registers);
-        if (setup.Fpu is FpuState fpu) vcpu.SetFpu(fpu);
+        vcpu.Start(new VcpuStartState
+        {
+            Registers = setup.Registers,
+            SpecialRegisters = setup.SpecialRegisters,
+            Fpu = setup.Fpu,
+            Cpuid = setup.Cpuid,
+            AddressSpace = setup.AddressSpace,
+        });
 
-        Log.Information("booting {Kernel} in {Mode} mode: {Memory} MiB, entry 0x{Entry:x}, TSC {Tsc} MHz, command line \"{CommandLine}\"",
-            options.KernelPath, mode.Name, memorySize >> 20, elf.Entry, tscHz / 1_000_000, commandLine);
+        Log.Information("booting {Kernel} in {Mode} mode: {Memory} MiB, entry 0x{Entry:x}, TSC {Tsc} MHz, {Platform} platform, command line \"{CommandLine}\"",
+            options.KernelPath, mode.Name, memorySize >> 20, elf.Entry, tscHz / 1_000_000, machine.PlatformName, commandLine);
         if (Log.IsEnabled(Serilog.Events.LogEventLevel.Debug))
         {
-            Log.Debug("set-up: ELF and manifest {Loaded:F1} ms, VM and boot structures {Prepared:F1} ms, vCPU state {Total:F1} ms (since the run command started)",
+            Log.Debug("set-up: ELF and manifest {Loaded:F1} ms, machine and boot structures {Prepared:F1} ms, vCPU started {Total:F1} ms (since the run command started)",
                 loaded.TotalMilliseconds, prepared.TotalMilliseconds, Stopwatch.GetElapsedTime(bootTimestamp).TotalMilliseconds);
             foreach (var line in setup.LayoutDescription) Log.Debug("{Line}", line);
             foreach (var (handle, name, device) in devices.All(manifest)) Log.Debug("device handle {Handle}: {Name} = {Device}", handle, name, device);
         }
 
-        using var tracer = options.Trace ? new HypercallTracer(options.TracePath, options.TraceFormat, bootTimestamp) : null;
+        using var tracer = options.Trace ? new HypercallTracer(options.TracePath, options.TraceFormat, bootTimestamp, machine.PlatformName) : null;
         using var console = Console.OpenStandardOutput();
         var hypercalls = new HypercallHandler(ram, setup.GuestAccess, console, devices, poller, tracer, setup.HaltCookie);
         using var ring = ringSpace == 0 ? null : StartRing(ram, ringAddress, setup.GuestAccess, devices, tracer);
         using var stopKicksVcpu = stop.Attach(vcpu); // ends before the vCPU is disposed
-        return Loop(vm, vcpu, hypercalls, setup.FaultReporter, ring, pci, setup.ReadOnlyMemory);
+        _platform = machine.PlatformName;
+        return Loop(vcpu, hypercalls, setup.FaultReporter, ring, pci, setup.ReadOnlyMemory);
     }
+
+    private string _platform = "";
 
     private unsafe NetRingService StartRing(GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, HypercallTracer? tracer)
     {
@@ -132,18 +133,6 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
 
     private static ulong AlignUp(ulong value, ulong unit) => (value + unit - 1) & ~(unit - 1);
 
-    private static KvmSystem OpenKvm()
-    {
-        try
-        {
-            return KvmSystem.Open();
-        }
-        catch (KvmException e)
-        {
-            throw new TenderException(e.Message);
-        }
-    }
-
     /// <summary>Opens the --block/--net devices and matches them with the manifest (solo5-hvt's rules).</summary>
     private static GuestDevices AttachDevices(AppManifest manifest, IReadOnlyList<DeviceOption> options)
     {
@@ -157,77 +146,80 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         }
     }
 
-    private RunOutcome Loop(Vm vm, Vcpu vcpu, HypercallHandler hypercalls, IFaultReporter? faults, NetRingService? ring, PciSupport.PciAttachment pci,
+    private RunOutcome Loop(IVcpu vcpu, HypercallHandler hypercalls, IFaultReporter? faults, NetRingService? ring, PciSupport.PciAttachment pci,
         IReadOnlyList<ReadOnlyRange> readOnly)
     {
         while (true)
         {
-            if (ring?.Fault is NetRingFault fault) return Crash(vm, vcpu, $"network ring: {fault.Message}", []);
+            if (ring?.Fault is NetRingFault fault) return Crash(vcpu, $"network ring: {fault.Message}", []);
             if (stop.Outcome is RunOutcome stopped) return stopped;
-            VmExitReason reason;
-            try
+            switch (vcpu.Run())
             {
-                reason = vcpu.Run();
-            }
-            catch (KvmException e) when (e.Errno == LibC.EFAULT)
-            {
-                // KVM could not reach the host memory behind a guest access: a store to a page the
-                // tender made read-only (solo5-hvt's wording, so tools that grep for it still work).
-                return Crash(vm, vcpu, "host/guest translation fault: KVM_RUN could not access guest memory (a store to read-only memory?)", []);
-            }
-            if (reason == VmExitReason.Io)
-            {
-                var io = vcpu.IoExit;
-                int n = io.Port - HvtAbi.PortBase;
-                if (io.IsOut && (uint)n < HvtAbi.MaxHypercalls)
+                case VcpuExitKind.Io:
                 {
-                    if (io.Size != 4 || io.Count != 1)
-                        return Crash(vm, vcpu, $"invalid hypercall: {io}: a hypercall is a 32-bit `out` of the argument's address", []);
+                    var io = vcpu.IoExit;
+                    int n = io.Port - HvtAbi.PortBase;
+                    if (io.IsOut && (uint)n < HvtAbi.MaxHypercalls)
+                    {
+                        if (io.Size != 4 || io.Count != 1)
+                            return Crash(vcpu, $"invalid hypercall: {io}: a hypercall is a 32-bit `out` of the argument's address", []);
+                        try
+                        {
+                            if (hypercalls.Handle(n, io.Value) is RunOutcome end)
+                            {
+                                FinishRing(ring);
+                                return end;
+                            }
+                        }
+                        catch (GuestCrashException e)
+                        {
+                            return Crash(vcpu, e.Message, []);
+                        }
+                        continue;
+                    }
+                    // Solo5's kick is a 32-bit out (its ioeventfd matches 4 bytes); other widths are no kick.
+                    if (io.Port == HvtAbi.RingKickPort && io.IsOut && io.Size == 4 && io.Count == 1 && ring is not null)
+                    {
+                        ring.KickFromVcpu(); // serves the ring here and wakes its I/O thread
+                        continue;
+                    }
+                    GuestFault? cpuFault;
                     try
                     {
-                        if (hypercalls.Handle(n, io.Value) is RunOutcome end)
-                        {
-                            FinishRing(ring);
-                            return end;
-                        }
+                        if (faults is null || !faults.TryDecode(io, vcpu, out cpuFault)) cpuFault = null;
                     }
-                    catch (GuestCrashException e)
+                    catch (Exception e) when (e is InvalidOperationException or GuestMemoryException)
                     {
-                        return Crash(vm, vcpu, e.Message, []);
+                        return Crash(vcpu, $"CPU exception whose report cannot be read: {e.Message}", []);
                     }
-                    continue;
+                    if (cpuFault is not null)
+                    {
+                        var (headline, details) = CrashReport.DescribeFault(cpuFault, vcpu.GetSpecialRegisters().Cr2);
+                        return Crash(vcpu, headline, details, cpuFault);
+                    }
+                    return Crash(vcpu, $"port I/O the tender does not handle: {io}", []);
                 }
-                // Solo5's kick is a 32-bit out (its ioeventfd matches 4 bytes); other widths are no kick.
-                if (io.Port == HvtAbi.RingKickPort && io.IsOut && io.Size == 4 && io.Count == 1 && ring is not null)
+                case VcpuExitKind.Mmio:
                 {
-                    ring.KickFromVcpu(); // serves the ring here and wakes its I/O thread
-                    continue;
+                    if (pci.TryHandleMmio(vcpu.MmioExit)) continue; // an emulated device's register
+                    if (ReadOnlyHit(vcpu.MmioExit, readOnly) is string where)
+                    {
+                        // On this kind of host (nested PVM) a store to a host-read-only page comes back as an MMIO exit.
+                        return Crash(vcpu, $"host/guest translation fault: {where}", []);
+                    }
+                    return Crash(vcpu, vcpu.DescribeExit(), []);
                 }
-                GuestFault? cpuFault;
-                try
+                case VcpuExitKind.Fault:
                 {
-                    if (faults is null || !faults.TryDecode(io, vcpu, out cpuFault)) cpuFault = null;
+                    var (cpuFault, cr2) = vcpu.Fault;
+                    var (headline, details) = CrashReport.DescribeFault(cpuFault, cr2);
+                    return Crash(vcpu, headline, details, cpuFault);
                 }
-                catch (Exception e) when (e is InvalidOperationException or GuestMemoryException)
-                {
-                    return Crash(vm, vcpu, $"CPU exception whose report cannot be read: {e.Message}", []);
-                }
-                if (cpuFault is not null)
-                {
-                    var (headline, details) = CrashReport.DescribeFault(cpuFault, vcpu.GetSpecialRegisters().Cr2);
-                    return Crash(vm, vcpu, headline, details, cpuFault);
-                }
-                return Crash(vm, vcpu, $"port I/O the tender does not handle: {io}", []);
+                case VcpuExitKind.Interrupted:
+                    continue; // a stop request, or a stray signal: the loop head decides
+                default:
+                    return Crash(vcpu, vcpu.DescribeExit(), []);
             }
-            if (reason == VmExitReason.Mmio && pci.TryHandleMmio(vcpu.MmioExit)) continue; // an emulated device's register
-            if (reason == VmExitReason.Mmio && ReadOnlyHit(vcpu.MmioExit, readOnly) is string where)
-            {
-                // On this kind of host (nested PVM) a store to a host-read-only page comes back as an MMIO exit.
-                return Crash(vm, vcpu, $"host/guest translation fault: {where}", []);
-            }
-            if (reason == VmExitReason.Interrupted) continue; // a stop request, or a stray signal: the loop head decides
-            var exit = vcpu.DecodeExit(reason);
-            return Crash(vm, vcpu, exit.Describe(), []);
         }
     }
 
@@ -253,10 +245,10 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         return null;
     }
 
-    private static RunOutcome Crash(Vm vm, Vcpu vcpu, string headline, IEnumerable<string> details, GuestFault? fault = null)
+    private RunOutcome Crash(IVcpu vcpu, string headline, IEnumerable<string> details, GuestFault? fault = null)
     {
         Console.Out.Flush();
-        Console.Error.Write(CrashReport.Build(headline, details, vcpu, vm, fault));
+        Console.Error.Write(CrashReport.Build(headline, details, vcpu, _platform, fault));
         return RunOutcome.Crashed(headline);
     }
 }

@@ -18,6 +18,8 @@ internal sealed record RunOptions
     public string? TimeoutText { get; init; }
     public IReadOnlyList<Devices.DeviceOption> Devices { get; init; } = [];
     public IReadOnlyList<PciSupport.PciOption> PciDevices { get; init; } = [];
+    /// <summary>--platform (or TENDER_PLATFORM): kvm, process or auto.</summary>
+    public PlatformChoice Platform { get; init; } = PlatformChoice.Auto;
 
     /// <summary>solo5-hvt's default.</summary>
     public const ulong DefaultMemoryMiB = 512;

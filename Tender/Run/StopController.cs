@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Tender.Kvm;
+
 
 namespace Tender.Run;
 
@@ -20,7 +20,7 @@ internal sealed class StopController : IDisposable
     private readonly ManualResetEventSlim _stopped = new(false);
     private bool _disposed;
     private readonly List<IDisposable> _registrations = [];
-    private Vcpu? _vcpu;
+    private IVcpu? _vcpu;
     private RunOutcome? _outcome;
     private Timer? _timer;
     private Action? _wakeSleepers;
@@ -66,7 +66,7 @@ internal sealed class StopController : IDisposable
     /// The vCPU to kick, until the returned scope ends (a request made before is applied at once).
     /// End the scope before disposing the vCPU.
     /// </summary>
-    public IDisposable Attach(Vcpu vcpu)
+    public IDisposable Attach(IVcpu vcpu)
     {
         lock (_gate)
         {

@@ -82,9 +82,9 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
     {
         var manifest = new AppManifest(1, 4UL << 20, [Ixgbe("nic0"), Ixgbe("nic1")]);
         using var pci = PciAttachment.Match(manifest, [new("nic0", "emulated-ixgbe,cable=c"), new("nic1", "emulated-ixgbe,cable=c")]);
-        using var kvm = KvmSystem.Open();
-        using var vm = kvm.CreateVm();
-        var windows = pci.Realize(vm);
+        using var machine = KvmMachine.Open();
+        var vm = machine.Vm;
+        var windows = pci.Realize(machine);
         using var pump = pci.PumpStopper();
 
         var builder = new PageTableBuilder(0x10_0000, maxTableBytes: 1 << 20);

@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using Tender.Kvm;
-using Tender.Kvm.Interop;
 using Tender.Loader;
 using Tender.Paging;
 
@@ -121,7 +119,7 @@ public sealed class DeprivilegedBootMode : IBootMode
         ulong systemSize = AlignUp(TablesOffset + (ulong)tables.Image.Length);
         layout.Add($"  [0x{tablesAddress:x9}, 0x{sys + systemSize:x9}) page tables ({tables.TablePageCount} pages, not mapped)");
 
-        var system = context.Vm.AddMemory("tender system area", sys, systemSize);
+        var system = context.Machine.AddMemory("tender system area", sys, systemSize);
         system.Write(sys + GdtOffset, SystemTables.BuildGdt(sys + TssOffset));
         system.Write(sys + IdtOffset, SystemTables.BuildIdt(sys + StubOffset));
         system.Write(sys + TssOffset, SystemTables.BuildTss(sys + StubStackTop, GuestPorts));
@@ -149,7 +147,7 @@ public sealed class DeprivilegedBootMode : IBootMode
         BinaryPrimitives.WriteUInt64LittleEndian(info[48..], context.NetRingAddress);              // net_ring
 
         // --- CPU state at entry (docs/abi.md "State at entry").
-        var sregs = context.Vcpu.GetSpecialRegisters();
+        var sregs = context.Machine.ResetSpecialRegisters;
         var userCode = new SegmentRegister { Base = 0, Limit = 0xFFFF_FFFF, Selector = SystemTables.UserCode, Type = 0xB, Present = 1, Dpl = 3, S = 1, L = 1, G = 1 };
         var userData = new SegmentRegister { Base = 0, Limit = 0xFFFF_FFFF, Selector = SystemTables.UserData, Type = 0x3, Present = 1, Dpl = 3, Db = 1, S = 1, G = 1 };
         sregs.Cs = userCode;
@@ -172,6 +170,7 @@ public sealed class DeprivilegedBootMode : IBootMode
             SpecialRegisters = sregs,
             Fpu = fpu,
             GuestAccess = access,
+            AddressSpace = regions,
             FaultReporter = new FaultStubReporter(system, sys + StubStackOffset, sys + StubStackTop),
             LayoutDescription = layout,
         };

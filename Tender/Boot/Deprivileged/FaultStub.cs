@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Tender.Kvm;
 
 namespace Tender.Boot.Deprivileged;
 
@@ -51,7 +50,7 @@ internal static class FaultStub
 /// <summary>Reads the stub's report from its stack (in the tender's system memory).</summary>
 internal sealed class FaultStubReporter(GuestMemory systemMemory, ulong stackLow, ulong stackTop) : IFaultReporter
 {
-    public bool TryDecode(in IoExit io, Vcpu vcpu, out GuestFault fault)
+    public bool TryDecode(in IoExit io, IVcpu vcpu, out GuestFault fault)
     {
         fault = null!;
         if (io.Port != FaultStub.FaultPort || !io.IsOut) return false;

@@ -82,6 +82,7 @@ public sealed class Solo5BootMode : IBootMode
             // segment pages are also refused for the tender's writes (a NET_READ into .text
             // would otherwise make the tender fault on its own mprotect).
             GuestAccess = AccessMap(memorySize, readOnly),
+            AddressSpace = AddressSpace(memorySize + ringSpace, context.Elf),
             ReadOnlyMemory = readOnly,
             FaultReporter = null, // no fault stub: with no IDT an exception is a triple fault
             // A Solo5 guest's cookie is the trap frame its exception handler saved, never text.
@@ -127,6 +128,49 @@ public sealed class Solo5BootMode : IBootMode
         }
         if (limit > at) map.Add(at, limit, writable: true);
         return map;
+    }
+
+    /// <summary>
+    /// The guest-virtual address space for a platform that maps pages itself (the process
+    /// platform): what <see cref="BuildPageTables"/> maps, with rights as tight as the guest's
+    /// own ELF allows rather than its tables' read-write-execute everywhere: the low area
+    /// read-only, each page of the image with the union of the rights of the segments on it
+    /// (R, RW or RX; a page text and data share keeps both), and the rest read-write. All
+    /// supervisor: the guest believes it runs at CPL 0.
+    /// </summary>
+    public static List<Region> AddressSpace(ulong mappedSize, ElfImage elf)
+    {
+        const ulong Page = 4096;
+        var regions = new List<Region>
+        {
+            new(Solo5Layout.BootInfoAddress, Solo5Layout.BootInfoAddress, Solo5Layout.ImageBase - Solo5Layout.BootInfoAddress, PageFlags.None),
+        };
+        ulong imageEnd = Solo5Layout.ImageBase;
+        foreach (var s in elf.LoadSegments) imageEnd = Math.Max(imageEnd, Math.Min(s.PageEnd, mappedSize));
+        var pages = new PageFlags[(imageEnd - Solo5Layout.ImageBase) / Page];
+        var touched = new bool[pages.Length];
+        foreach (var s in elf.LoadSegments)
+        {
+            if (s.MemorySize == 0) continue;
+            var flags = (s.IsWritable ? PageFlags.Writable : 0) | (s.IsExecutable ? PageFlags.Executable : 0);
+            for (ulong p = Math.Max(s.PageStart, Solo5Layout.ImageBase); p < Math.Min(s.PageEnd, imageEnd); p += Page)
+            {
+                ulong i = (p - Solo5Layout.ImageBase) / Page;
+                pages[i] |= flags;
+                touched[i] = true;
+            }
+        }
+        for (int i = 0; i < pages.Length;)
+        {
+            var flags = touched[i] ? pages[i] : PageFlags.Writable; // gaps between segments: read-write, as the tables map them
+            int j = i + 1;
+            while (j < pages.Length && (touched[j] ? pages[j] : PageFlags.Writable) == flags) j++;
+            ulong start = Solo5Layout.ImageBase + (ulong)i * Page;
+            regions.Add(new Region(start, start, (ulong)(j - i) * Page, flags));
+            i = j;
+        }
+        if (mappedSize > imageEnd) regions.Add(new Region(imageEnd, imageEnd, mappedSize - imageEnd, PageFlags.Writable));
+        return regions;
     }
 
     /// <summary>

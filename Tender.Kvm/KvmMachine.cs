@@ -1,0 +1,153 @@
+using Tender.Host.Interop;
+using Tender.Kvm.Interop;
+using Tender.Paging;
+
+namespace Tender.Kvm;
+
+/// <summary>
+/// The KVM platform behind the seam (<see cref="IMachine"/>): /dev/kvm, one VM, its vCPU 0.
+/// Disposing it closes all three and frees the guest memory the VM created.
+/// </summary>
+public sealed class KvmMachine : IMachine
+{
+    private readonly KvmSystem _kvm;
+    private readonly KvmVcpu _vcpu;
+    private CpuidEntry[]? _cpuid;
+    private ulong _tscHz;
+
+    private KvmMachine(KvmSystem kvm, Vm vm, Vcpu vcpu)
+    {
+        _kvm = kvm;
+        Vm = vm;
+        _vcpu = new KvmVcpu(vcpu, this);
+    }
+
+    /// <summary>Opens /dev/kvm and creates the VM and vCPU 0; a <see cref="KvmException"/> says what failed.</summary>
+    public static KvmMachine Open(string path = "/dev/kvm")
+    {
+        var kvm = KvmSystem.Open(path);
+        Vm? vm = null;
+        try
+        {
+            vm = kvm.CreateVm();
+            return new KvmMachine(kvm, vm, vm.CreateVcpu(0));
+        }
+        catch
+        {
+            vm?.Dispose();
+            kvm.Dispose();
+            throw;
+        }
+    }
+
+    public string PlatformName => "kvm";
+
+    /// <summary>The VM itself, for what only KVM has (tests of memory slots).</summary>
+    public Vm Vm { get; }
+
+    public IVcpu Vcpu => _vcpu;
+
+    public IReadOnlyList<GuestMemory> Memories => Vm.Memories;
+
+    public GuestMemory AddMemory(string name, ulong guestPhysicalAddress, ulong size) => Vm.AddMemory(name, guestPhysicalAddress, size);
+
+    public GuestMemory AddExternalMemory(string name, ulong guestPhysicalAddress, nint hostAddress, ulong size) =>
+        Vm.AddExternalMemory(name, guestPhysicalAddress, hostAddress, size);
+
+    public ulong TscFrequencyHz => _tscHz != 0 ? _tscHz : _tscHz = _vcpu.Inner.GetTscKhz() * 1000;
+
+    public CpuidEntry[] SupportedCpuid => _cpuid ??= _kvm.GetSupportedCpuid();
+
+    public SpecialRegisters ResetSpecialRegisters => _vcpu.Inner.GetSpecialRegisters();
+
+    public void Dispose()
+    {
+        Vm.Dispose();
+        _kvm.Dispose();
+    }
+}
+
+/// <summary>KVM's vCPU as the run loop sees it: KVM_RUN's exits mapped onto <see cref="VcpuExitKind"/>.</summary>
+internal sealed class KvmVcpu(Vcpu vcpu, KvmMachine machine) : IVcpu
+{
+    private VmExitReason _reason;
+    private string? _failure;
+
+    public Vcpu Inner => vcpu;
+
+    public void Start(VcpuStartState state)
+    {
+        vcpu.SetCpuid(state.Cpuid ?? machine.SupportedCpuid);
+        vcpu.SetSpecialRegisters(state.SpecialRegisters);
+        vcpu.SetRegisters(state.Registers);
+        if (state.Fpu is FpuState fpu) vcpu.SetFpu(fpu);
+    }
+
+    public VcpuExitKind Run()
+    {
+        _failure = null;
+        try
+        {
+            _reason = vcpu.Run();
+        }
+        catch (KvmException e) when (e.Errno == LibC.EFAULT)
+        {
+            // KVM could not reach the host memory behind a guest access: a store to a page the
+            // tender made read-only (solo5-hvt's wording, so tools that grep for it still work).
+            _failure = "host/guest translation fault: KVM_RUN could not access guest memory (a store to read-only memory?)";
+            return VcpuExitKind.Other;
+        }
+        return _reason switch
+        {
+            VmExitReason.Io => VcpuExitKind.Io,
+            VmExitReason.Mmio => VcpuExitKind.Mmio,
+            VmExitReason.Interrupted => VcpuExitKind.Interrupted,
+            _ => VcpuExitKind.Other,
+        };
+    }
+
+    public IoExit IoExit => vcpu.IoExit;
+
+    public MmioExit MmioExit => vcpu.MmioExit;
+
+    public (GuestFault Fault, ulong Cr2) Fault =>
+        throw new InvalidOperationException("KVM reports CPU exceptions through the boot mode's fault stub, not as an exit of their own");
+
+    public string DescribeExit() => _failure ?? vcpu.DecodeExit(_reason).Describe();
+
+    public CpuRegisters GetRegisters() => vcpu.GetRegisters();
+
+    public SpecialRegisters GetSpecialRegisters() => vcpu.GetSpecialRegisters();
+
+    public int ReadVirtual(ulong address, Span<byte> into, out string? stop)
+    {
+        stop = null;
+        SpecialRegisters sregs;
+        try
+        {
+            sregs = vcpu.GetSpecialRegisters();
+        }
+        catch (KvmException e)
+        {
+            stop = e.Message;
+            return 0;
+        }
+        bool paging = (sregs.Cr0 & (1UL << 31)) != 0;
+        for (int i = 0; i < into.Length; i++)
+        {
+            ulong va = address + (ulong)i, pa = va;
+            if (paging)
+            {
+                var t = PageWalker.Translate(sregs.Cr3, va, machine.Vm.TryReadPhysicalUInt64);
+                if (t is null) { stop = $"0x{va:x} is not mapped"; return i; }
+                pa = t.Value.PhysicalAddress;
+            }
+            var memory = machine.Vm.FindMemory(pa, 1);
+            if (memory is null) { stop = $"0x{va:x} maps to guest-physical 0x{pa:x}, outside guest memory"; return i; }
+            into[i] = memory.GetSpan(pa, 1)[0];
+        }
+        return into.Length;
+    }
+
+    public void Kick() => vcpu.Kick();
+}
