@@ -25,14 +25,17 @@ public sealed class DeprivilegedBootMode : IBootMode
     private const ulong StubStackTop = 0x8000;
     private const ulong TablesOffset = 0x8000;
 
-    /// <summary>Low-memory addresses of what the tender places for the guest (docs/abi.md).</summary>
-    public const ulong BootInfoAddress = 0x1000;
+    /// <summary>Low-memory addresses of what the tender places for the guest (docs/abi.md). They
+    /// start at 64 KiB, Linux's default vm.mmap_min_addr, so the process platform can map them in
+    /// an unprivileged child too; everything below stays unmapped, as the null page.</summary>
+    public const ulong LowAreaStart = 0x10000;
+    public const ulong BootInfoAddress = LowAreaStart;
     /// <summary>Solo5's boot info since v0.11: the five original fields, host_features,
     /// guest_features and net_ring.</summary>
     public const int BootInfoSize = 56;
-    public const ulong CommandLineAddress = 0x2000;
+    public const ulong CommandLineAddress = LowAreaStart + 0x1000;
     public const int CommandLineSize = 8192;
-    public const ulong ManifestAddress = 0x4000;
+    public const ulong ManifestAddress = LowAreaStart + 0x3000;
 
     public const ulong MinimumMemory = 2UL << 20;
     public const ulong MaximumMemory = 4UL << 30;
@@ -75,8 +78,8 @@ public sealed class DeprivilegedBootMode : IBootMode
             access.Add(start, end, (flags & PageFlags.Writable) != 0);
             layout.Add($"  [0x{start:x9}, 0x{end:x9}) {Rights(flags)} {what}");
         }
-        layout.Add($"  [0x{0:x9}, 0x{Page:x9}) unmapped null page");
-        User(Page, context.Elf.ImageStart, PageFlags.Writable, "boot info, command line, manifest, free low memory");
+        layout.Add($"  [0x{0:x9}, 0x{LowAreaStart:x9}) unmapped null area");
+        User(LowAreaStart, context.Elf.ImageStart, PageFlags.Writable, "boot info, command line, manifest, free low memory");
         foreach (var (start, end, flags, what) in SegmentPages(context.Elf))
             User(start, end, flags, what);
         User(kernelEnd, guardPage, PageFlags.Writable, "heap");
