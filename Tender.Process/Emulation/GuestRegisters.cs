@@ -11,9 +11,6 @@ namespace Tender.Process.Emulation;
 /// </summary>
 internal static class GuestRegisters
 {
-    /// <summary>True for the sixteen general-purpose registers in any of their widths.</summary>
-    public static bool IsGeneralPurpose(Register register) => register.IsGPR();
-
     public static ulong Read(in UserRegs regs, Register register)
     {
         // Reading needs the same field lookup as writing; AsRef lets one switch serve both
@@ -69,7 +66,7 @@ internal static class GuestRegisters
             case Register.R13: return ref regs.R13;
             case Register.R14: return ref regs.R14;
             case Register.R15: return ref regs.R15;
-            // Callers check IsGeneralPurpose first; anything else reaching here is a bug in the emulator.
+            // The emulator only names general-purpose operands here; anything else is a bug in it.
             default: throw new ArgumentOutOfRangeException(nameof(full), full, "not a general-purpose register");
         }
     }

@@ -126,6 +126,8 @@ public static partial class InstructionEmulator
     /// </summary>
     private static Emulation DecodeMemoryAccess(in UserRegs regs, in Instruction insn, ulong fault)
     {
+        if (fault - insn.IP < (ulong)insn.Length)
+            return Unsupported(insn, $"the fault at 0x{fault:x} is the fetch of the instruction itself");
         if (!IsPlainMove(insn.Code) || (insn.Op0Kind != OpKind.Memory && insn.Op1Kind != OpKind.Memory))
             return Unsupported(insn, $"touches fault address 0x{fault:x}, and only plain mov/movzx/movsx/movsxd loads and stores are emulated for MMIO");
 

@@ -129,6 +129,14 @@ public class MmioTests
     }
 
     [Fact]
+    public void A_fault_on_the_instruction_itself_is_not_mmio()
+    {
+        var (e, _, _) = Emulate(new byte[] { 0x8B, 0x07 }, Rip + 1);   // mov eax,[rdi]
+        Assert.Equal(EmulationKind.Unsupported, e.Kind);
+        Assert.Contains("fetch of the instruction", e.Reason);
+    }
+
+    [Fact]
     public void An_access_straddling_a_page_is_unsupported()
     {
         var regs = Regs();
