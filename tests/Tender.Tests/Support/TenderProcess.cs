@@ -4,6 +4,9 @@ using System.Text;
 
 namespace Tender.Tests.Support;
 
+// Inside the namespace: the namespace Tender.Process would otherwise be found first.
+using Process = System.Diagnostics.Process;
+
 /// <summary>What one run of the tender printed and returned.</summary>
 public sealed record TenderResult(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed)
 {
