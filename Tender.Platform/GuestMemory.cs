@@ -17,7 +17,7 @@ public sealed unsafe class GuestMemory : IDisposable
     private readonly byte* _pointer;
 
     internal GuestMemory(string name, ulong guestPhysicalAddress, ulong size)
-        : this(name, guestPhysicalAddress, size, null)
+        : this(name, guestPhysicalAddress, size, (byte*)null)
     {
     }
 

@@ -1,6 +1,6 @@
 using Iced.Intel;
 
-namespace Tender.Process.Emulation;
+namespace Tender.ProcessPlatform.Emulation;
 
 /// <summary>What <see cref="InstructionEmulator.Emulate"/> made of a trapping instruction.</summary>
 public enum EmulationKind

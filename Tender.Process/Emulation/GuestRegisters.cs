@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using Iced.Intel;
 using Tender.Host.Interop;
 
-namespace Tender.Process.Emulation;
+namespace Tender.ProcessPlatform.Emulation;
 
 /// <summary>
 /// The one mapping from Iced's <see cref="Register"/> names onto ptrace's

@@ -1,4 +1,4 @@
-namespace Tender.Process.Emulation;
+namespace Tender.ProcessPlatform.Emulation;
 
 /// <summary>
 /// Guest-virtual memory as the guest itself may access it. The caller enforces the guest's

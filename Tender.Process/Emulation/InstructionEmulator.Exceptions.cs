@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using Iced.Intel;
 using Tender.Host.Interop;
 
-namespace Tender.Process.Emulation;
+namespace Tender.ProcessPlatform.Emulation;
 
 // CPU exceptions of a CPL 0 guest. On the process platform a guest's #PF, #GP, #UD … arrive at
 // the tender as signals; the guest's own handlers expect them through its IDT, exactly as a

@@ -3,7 +3,7 @@ using Iced.Intel;
 using Tender.Host.Interop;
 using Tender.Platform;
 
-namespace Tender.Process.Emulation;
+namespace Tender.ProcessPlatform.Emulation;
 
 // The privileged instructions of a CPL 0 guest: their effect goes to VirtualCpuState (what the
 // guest believes) and, where it has a real counterpart a CPL 3 process may hold (RIP, RSP, the

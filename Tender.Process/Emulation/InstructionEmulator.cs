@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using Iced.Intel;
 using Tender.Host.Interop;
 
-namespace Tender.Process.Emulation;
+namespace Tender.ProcessPlatform.Emulation;
 
 /// <summary>
 /// Completes in software the instructions that trap when a guest ELF runs natively at CPL 3 in

@@ -1,7 +1,7 @@
 using Tender.Host.Interop;
 using Tender.Platform;
 
-namespace Tender.Process.Emulation;
+namespace Tender.ProcessPlatform.Emulation;
 
 /// <summary>
 /// What a CPL 0 guest (a Solo5 hvt unikernel, which expects ring 0) believes about its

@@ -3,9 +3,6 @@ using Tender.Tests.Support;
 
 namespace Tender.Tests;
 
-// Inside the namespace: the namespace Tender.Process would otherwise be found first.
-using Process = System.Diagnostics.Process;
-
 /// <summary>
 /// The shared network ring through the built tender: offered in the boot info with a network
 /// device, and a hostile ring ends the guest with a report. Each test makes its own network

@@ -1,8 +1,8 @@
 using Tender.Host.Interop;
 using Tender.Platform;
-using Tender.Process.Emulation;
+using Tender.ProcessPlatform.Emulation;
 
-namespace Tender.Process.Tests.Emulation;
+namespace Tender.ProcessPlatform.Tests.Emulation;
 
 public class ExceptionDeliveryTests
 {

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 
-namespace Tender.Process.Tests.Emulation;
+namespace Tender.ProcessPlatform.Tests.Emulation;
 
 // Inside the namespace: from within Tender.Process.*, the name Emulation would otherwise
-// find the namespace Tender.Process.Emulation before the type.
-using Tender.Process.Emulation;
+// find the namespace Tender.ProcessPlatform.Emulation before the type.
+using Tender.ProcessPlatform.Emulation;
 
 /// <summary>
 /// Guest memory for the emulator's tests: one flat byte array at <see cref="Base"/>, with ranges

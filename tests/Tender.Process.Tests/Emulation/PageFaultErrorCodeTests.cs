@@ -1,6 +1,6 @@
-using Tender.Process.Emulation;
+using Tender.ProcessPlatform.Emulation;
 
-namespace Tender.Process.Tests.Emulation;
+namespace Tender.ProcessPlatform.Tests.Emulation;
 
 public class PageFaultErrorCodeTests
 {

@@ -1,10 +1,10 @@
 using Tender.Host.Interop;
 
-namespace Tender.Process.Tests.Emulation;
+namespace Tender.ProcessPlatform.Tests.Emulation;
 
 // Inside the namespace: from within Tender.Process.*, the name Emulation would otherwise
-// find the namespace Tender.Process.Emulation before the type.
-using Tender.Process.Emulation;
+// find the namespace Tender.ProcessPlatform.Emulation before the type.
+using Tender.ProcessPlatform.Emulation;
 
 public class PortIoTests
 {

@@ -1,11 +1,11 @@
 using Tender.Host.Interop;
 using Tender.Platform;
 
-namespace Tender.Process.Tests.Emulation;
+namespace Tender.ProcessPlatform.Tests.Emulation;
 
 // Inside the namespace: from within Tender.Process.*, the name Emulation would otherwise
-// find the namespace Tender.Process.Emulation before the type.
-using Tender.Process.Emulation;
+// find the namespace Tender.ProcessPlatform.Emulation before the type.
+using Tender.ProcessPlatform.Emulation;
 
 public class PrivilegedTests
 {

@@ -3,9 +3,6 @@ using System.Runtime.CompilerServices;
 
 namespace Tender.Tests.Solo5;
 
-// Inside the namespace: the namespace Tender.Process would otherwise be found first.
-using Process = System.Diagnostics.Process;
-
 /// <summary>
 /// Builds the Solo5-mode test guests (guest/start.S, guest/probe.c, guest/solo5-guest.ld) with
 /// gcc and ld, once per test run, into a temporary directory. They are ELF files that look like

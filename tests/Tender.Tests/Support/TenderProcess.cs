@@ -4,8 +4,6 @@ using System.Text;
 
 namespace Tender.Tests.Support;
 
-using Process = System.Diagnostics.Process; // not the Tender.Process namespace
-
 /// <summary>What one run of the tender printed and returned.</summary>
 public sealed record TenderResult(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed)
 {

@@ -3,9 +3,6 @@ using System.Runtime.CompilerServices;
 
 namespace Tender.Tests.Support;
 
-// Inside the namespace: the namespace Tender.Process would otherwise be found first.
-using Process = System.Diagnostics.Process;
-
 /// <summary>
 /// Builds the test guests from the assembly sources in Guests/ with GNU as and ld (the linker
 /// script Guests/guest.ld lays them out as deprivileged guests), once per test run.
