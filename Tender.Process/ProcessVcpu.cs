@@ -29,7 +29,7 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
     private VirtualCpuState? _cpu;          // a CPL 0 guest's privileged state; null for CPL 3 guests
     private SpecialRegisters _startSregs;
     private UserRegs _regs;
-    private Emulation _pending;             // an MMIO read or `in` waiting for its value
+    private Emulation.Emulation _pending;             // an MMIO read or `in` waiting for its value
     private bool _hasPending;
     private ulong _cr2;
     private GuestFault? _fault;
@@ -118,8 +118,8 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
             {
                 SIGSEGV or SIGBUS => OnAccessTrap(stop),
                 SIGILL => OnEmulatable(stop, vector: 6),
-                SIGTRAP => Fault(stop.SiCode == TRAP_TRACE ? 1u : 3u, null, 0),
-                SIGFPE => Fault(stop.SiCode is FPE_INTDIV or FPE_INTOVF ? 0u : 19u, null, 0),
+                SIGTRAP => Raise(stop.SiCode == TRAP_TRACE ? 1u : 3u, null, 0),
+                SIGFPE => Raise(stop.SiCode is FPE_INTDIV or FPE_INTOVF ? 0u : 19u, null, 0),
                 SIGSYS => SystemCall(stop),
                 _ => (VcpuExitKind?)VcpuExitKind.Interrupted, // a stray signal from outside: suppressed; the loop head decides
             };
@@ -152,7 +152,7 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
         switch (emulation.Kind)
         {
             case EmulationKind.PortIo when !PortAllowed(emulation.Port, emulation.Size):
-                return Fault(13, 0, 0); // as the CPU: the TSS's I/O bitmap denies the port
+                return Raise(13, 0, 0); // as the CPU: the TSS's I/O bitmap denies the port
             case EmulationKind.PortIo:
                 BitConverter.TryWriteBytes(_exitData, emulation.Value);
                 _exitPort = emulation.Port;
@@ -201,10 +201,10 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
 
     private VcpuExitKind? PageOrProtectionFault(SandboxStop stop, bool pageFault, ReadOnlySpan<byte> code)
     {
-        if (!pageFault) return Fault(13, 0, 0); // #GP: a privileged instruction, a denied port, a non-canonical address
+        if (!pageFault) return Raise(13, 0, 0); // #GP: a privileged instruction, a denied port, a non-canonical address
         bool user = _cpu is null;
         ulong error = InstructionEmulator.PageFaultErrorCode(code, _regs.Rip, stop.SiAddr, stop.SiCode == SEGV_ACCERR, user);
-        return Fault(14, error, stop.SiAddr);
+        return Raise(14, error, stop.SiAddr);
     }
 
     /// <summary>
@@ -244,14 +244,14 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
                 return VcpuExitKind.Other;
             }
         }
-        return Fault(vector, null, 0);
+        return Raise(vector, null, 0);
     }
 
     /// <summary>
     /// A CPU exception: a CPL 0 guest gets it in its own IDT, as under KVM; otherwise (or when it
     /// has no usable handler) it ends the guest as a crash report.
     /// </summary>
-    private VcpuExitKind? Fault(uint vector, ulong? errorCode, ulong cr2)
+    private VcpuExitKind? Raise(uint vector, ulong? errorCode, ulong cr2)
     {
         _cr2 = cr2;
         string? reason = null;
