@@ -22,7 +22,6 @@ internal static unsafe partial class LibC
     public const short POSIX_SPAWN_SETSIGDEF = 0x04;
     public const short POSIX_SPAWN_SETSIGMASK = 0x08;
 
-    public const uint MFD_CLOEXEC = 0x1;
     public const int F_DUPFD_CLOEXEC = 1030;
 
     [LibraryImport(Lib, EntryPoint = "posix_spawn")]
@@ -71,8 +70,6 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "pipe2", SetLastError = true)]
     public static partial int Pipe2(int* fds, int flags);
 
-    [LibraryImport(Lib, EntryPoint = "memfd_create", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    public static partial int MemfdCreate(string name, uint flags);
 
     /// <summary>fcntl with an integer argument (F_DUPFD_CLOEXEC, F_GETFD, …).</summary>
     [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Tender.Host.Interop;
 
-namespace Tender.Process.Sandbox;
+namespace Tender.ProcessPlatform.Sandbox;
 
 /// <summary>
 /// The sandbox child's program: a static x86-64 ELF executable of a few hundred bytes, assembled

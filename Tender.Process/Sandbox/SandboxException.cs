@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Tender.Host.Interop;
 
-namespace Tender.Process.Sandbox;
+namespace Tender.ProcessPlatform.Sandbox;
 
 /// <summary>
 /// The sandbox child could not be started, traced, set up or locked down: the message names the

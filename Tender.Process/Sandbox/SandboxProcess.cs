@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Tender.Host;
 using Tender.Host.Interop;
 
-namespace Tender.Process.Sandbox;
+namespace Tender.ProcessPlatform.Sandbox;
 
 /// <summary>
 /// The process platform's sandbox: a child process, traced with ptrace by the thread that

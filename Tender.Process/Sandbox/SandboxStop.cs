@@ -1,4 +1,4 @@
-namespace Tender.Process.Sandbox;
+namespace Tender.ProcessPlatform.Sandbox;
 
 /// <summary>Why <see cref="SandboxProcess.Resume"/> returned.</summary>
 public enum SandboxStopKind

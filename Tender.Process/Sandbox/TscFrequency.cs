@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.Intrinsics.X86;
 using Tender.Host.Interop;
 
-namespace Tender.Process.Sandbox;
+namespace Tender.ProcessPlatform.Sandbox;
 
 /// <summary>
 /// The host's TSC frequency, which the guest's boot info carries (a guest on the process

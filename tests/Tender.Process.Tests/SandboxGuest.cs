@@ -1,7 +1,7 @@
 using Tender.Host.Interop;
-using Tender.Process.Sandbox;
+using Tender.ProcessPlatform.Sandbox;
 
-namespace Tender.Process.Tests;
+namespace Tender.ProcessPlatform.Tests;
 
 /// <summary>
 /// A sandbox with a two-page guest: a memfd whose first page is mapped at

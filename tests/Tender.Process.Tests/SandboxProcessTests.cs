@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Tender.Host.Interop;
-using Tender.Process.Sandbox;
+using Tender.ProcessPlatform.Sandbox;
 using Xunit.Abstractions;
 
-namespace Tender.Process.Tests;
+namespace Tender.ProcessPlatform.Tests;
 
 /// <summary>The sandbox child with real processes: start, injection, mapping, lockdown, and what each kind of guest trap looks like to the tracer.</summary>
 public sealed class SandboxProcessTests(ITestOutputHelper output)
