@@ -87,9 +87,8 @@ public sealed unsafe class SandboxProcess : IDisposable
 
             int* fds = stackalloc int[2];
             if (LibC.Pipe2(fds, LibC.O_CLOEXEC) != 0) throw SandboxException.FromLastError("pipe2 for the sandbox's start signal");
-            pipeRead = fds[0];
             pipeWrite = fds[1];
-            pipeRead = MoveAboveChildFds(pipeRead, "the start pipe");
+            pipeRead = MoveAboveChildFds(fds[0], "the start pipe");   // closes fds[0] either way
 
             pid = PosixSpawn(helperFd, guestSource, pipeRead);
             LibC.Close(pipeRead); pipeRead = -1;

@@ -23,6 +23,9 @@ public sealed class SandboxProcessTests(ITestOutputHelper output)
         Assert.Equal(HelperImage.GadgetAddress, regs.Rip);
         Assert.True(Directory.Exists($"/proc/{guest.Sandbox.Pid}"));
         Assert.Equal("tender-sandbox", File.ReadAllText($"/proc/{guest.Sandbox.Pid}/cmdline").TrimEnd('\0'));
+        Span<byte> gadget = stackalloc byte[3];
+        Assert.Equal(3, guest.Sandbox.ReadMemory(HelperImage.GadgetAddress, gadget));
+        Assert.Equal(new byte[] { 0x0F, 0x05, 0xCC }, gadget.ToArray());   // syscall; int3
     }
 
     [Fact]
