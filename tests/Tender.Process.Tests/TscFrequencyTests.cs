@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Tender.Process.Sandbox;
+using Tender.ProcessPlatform.Sandbox;
 using Xunit.Abstractions;
 
-namespace Tender.Process.Tests;
+namespace Tender.ProcessPlatform.Tests;
 
 /// <summary>The host TSC frequency: CPUID when complete, else one calibration per host boot kept in a cache file.</summary>
 public sealed class TscFrequencyTests(ITestOutputHelper output) : IDisposable
