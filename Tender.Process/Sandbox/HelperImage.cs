@@ -27,6 +27,9 @@ internal static unsafe class HelperImage
 
     public const int ScratchSize = 4096;
 
+    /// <summary>Bytes from <see cref="LoadAddress"/> to the end of the scratch page: all the helper maps.</summary>
+    public const ulong MappedSize = ScratchAddress + ScratchSize - LoadAddress;
+
     private const int ElfHeaderSize = 64;
     private const int ProgramHeaderSize = 56;
     private const int ProgramHeaderCount = 3;

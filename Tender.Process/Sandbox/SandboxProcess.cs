@@ -411,15 +411,50 @@ public sealed unsafe class SandboxProcess : IDisposable
         if (unshared != -LibC.EPERM && unshared != -LibC.EINVAL)   // EINVAL: a kernel without these namespaces
             Expect(unshared, "unshare(CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET)");
 
-        // The vDSO and its data pages ([vvar], and [vvar_vclock] since Linux 6.13): the guest
-        // must see only its own pages, and the helper never calls into them.
+        // The vDSO and its data pages ([vvar], and [vvar_vclock] since Linux 6.13) and the
+        // helper's stack (its environment and auxiliary vector): the guest must see only its own
+        // pages, and the helper never uses them again (the gadget needs no stack).
         foreach ((ulong start, ulong end, string name) in ReadSpecialMappings())
             Expect(Syscall(Nr.Munmap, start, end - start), $"munmap of {name} at 0x{start:x}-0x{end:x}");
 
         InstallSeccompFilter();
         _lockedDown = true;
-        // The filter program has been copied into the kernel: leave the guest a clean page.
-        WriteMemory(HelperImage.ScratchAddress, new byte[HelperImage.ScratchSize]);
+        UnmapHelper();
+    }
+
+    /// <summary>
+    /// The helper's last act: munmap of its own code and scratch pages, through the gadget (the
+    /// one system call the filter lets through, from that address with exactly these arguments).
+    /// The call returns into the unmapped gadget, so the child stops with SIGSEGV there; from then
+    /// on the child holds nothing but the guest's mappings (and the kernel's vsyscall page).
+    /// </summary>
+    private void UnmapHelper()
+    {
+        UserRegs call = GetRegisters();
+        call.Rip = HelperImage.GadgetAddress;
+        call.Rax = Nr.Munmap;
+        call.Rdi = HelperImage.LoadAddress;
+        call.Rsi = HelperImage.MappedSize;
+        call.OrigRax = ulong.MaxValue;
+        SetRegisters(call);
+        while (true)
+        {
+            Continue(0);
+            int status = WaitForChange();
+            if (status < 0 || !IsStopped(status))
+            {
+                End(status);
+                throw new SandboxException($"the sandbox process ended while unmapping its helper ({DescribeEnd(status)})");
+            }
+            if (EventOf(status) != 0) continue;
+            int signal = StopSignalOf(status);
+            if (!TryGetSigInfo(out LibC.SigInfo info)) continue;
+            var stop = ToStop(signal, info);
+            if (signal == LibC.SIGSEGV && stop.SiAddr == HelperImage.GadgetAddress + 2) return;
+            if (signal is LibC.SIGSEGV or LibC.SIGBUS or LibC.SIGILL or LibC.SIGFPE or LibC.SIGSYS or LibC.SIGTRAP)
+                throw new SandboxException($"unmapping the sandbox's helper: the child stopped with signal {signal} at 0x{stop.SiAddr:x}, not at the unmapped gadget");
+            _pendingStop ??= stop; // a kick meanwhile: the next Resume reports it
+        }
     }
 
     private List<(ulong Start, ulong End, string Name)> ReadSpecialMappings()
@@ -431,7 +466,7 @@ public sealed unsafe class SandboxProcess : IDisposable
             string[] fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length < 6) continue;
             string name = fields[5].Trim();
-            if (!name.StartsWith("[vdso", StringComparison.Ordinal) && !name.StartsWith("[vvar", StringComparison.Ordinal)) continue;
+            if (!name.StartsWith("[vdso", StringComparison.Ordinal) && !name.StartsWith("[vvar", StringComparison.Ordinal) && name != "[stack]") continue;
             int dash = fields[0].IndexOf('-');
             found.Add((Convert.ToUInt64(fields[0][..dash], 16), Convert.ToUInt64(fields[0][(dash + 1)..], 16), name));
         }
@@ -439,30 +474,50 @@ public sealed unsafe class SandboxProcess : IDisposable
     }
 
     /// <summary>
-    /// The filter, classic BPF over struct seccomp_data (nr at 0, arch at 4):
+    /// The filter, classic BPF over struct seccomp_data (nr at 0, arch at 4, instruction_pointer
+    /// at 8, args at 16 + 8·i; 64-bit values read as two 32-bit words):
     /// <code>
     ///   ld  [4]                          ; arch
-    ///   jeq #AUDIT_ARCH_X86_64, 0, 1
-    ///   ret #SECCOMP_RET_TRAP | 0        ; a 64-bit system call
-    ///   ret #SECCOMP_RET_TRAP | 1        ; int 0x80 (AUDIT_ARCH_I386) or any other entry
+    ///   jeq #AUDIT_ARCH_X86_64, 0, →i386
+    ///   ld  [0]; jeq #munmap, 0, →trap  ; the helper's own munmap of itself, only from the
+    ///   ld  [8], [12]: ip == gadget + 2   ;   gadget and with exactly its address and length
+    ///   ld  [16], [20]: arg0 == helper; ld [24], [28]: arg1 == its length
+    ///   ret #SECCOMP_RET_ALLOW
+    ///   trap: ret #SECCOMP_RET_TRAP | 0  ; any other 64-bit system call
+    ///   i386: ret #SECCOMP_RET_TRAP | 1  ; int 0x80 (AUDIT_ARCH_I386) or any other entry
     /// </code>
-    /// The low 16 bits of RET_TRAP arrive as the SIGSYS siginfo's si_errno.
+    /// The low 16 bits of RET_TRAP arrive as the SIGSYS siginfo's si_errno. The one allowed call
+    /// unmaps the gadget it is made from, so no guest instruction can ever match it.
     /// </summary>
     private void InstallSeccompFilter()
     {
         const ushort BPF_LD_W_ABS = 0x20, BPF_JMP_JEQ_K = 0x15, BPF_RET_K = 0x06;
         const uint AUDIT_ARCH_X86_64 = 0xC000003E, SECCOMP_RET_TRAP = 0x00030000;
-        const int filterOffset = 16;
-        Span<byte> filter = stackalloc byte[4 * 8];
+        const uint SECCOMP_RET_ALLOW = 0x7FFF0000;
+        const int filterOffset = 16, Count = 19, Trap = 17, I386 = 18;
+        Span<byte> filter = stackalloc byte[Count * 8];
+        ulong ip = HelperImage.GadgetAddress + 2, helper = HelperImage.LoadAddress, length = HelperImage.MappedSize;
         WriteInstruction(filter[0..], BPF_LD_W_ABS, 0, 0, 4);
-        WriteInstruction(filter[8..], BPF_JMP_JEQ_K, 0, 1, AUDIT_ARCH_X86_64);
-        WriteInstruction(filter[16..], BPF_RET_K, 0, 0, SECCOMP_RET_TRAP | 0);
-        WriteInstruction(filter[24..], BPF_RET_K, 0, 0, SECCOMP_RET_TRAP | 1);
+        WriteInstruction(filter[8..], BPF_JMP_JEQ_K, 0, I386 - 2, AUDIT_ARCH_X86_64);
+        WriteInstruction(filter[16..], BPF_LD_W_ABS, 0, 0, 0);
+        WriteInstruction(filter[24..], BPF_JMP_JEQ_K, 0, Trap - 4, (uint)Nr.Munmap);
+        int at = 4;
+        foreach (var (offset, value) in (ReadOnlySpan<(uint, ulong)>)[(8, ip), (16, helper), (24, length)])
+        {
+            WriteInstruction(filter[(8 * at)..], BPF_LD_W_ABS, 0, 0, offset);
+            WriteInstruction(filter[(8 * (at + 1))..], BPF_JMP_JEQ_K, 0, (byte)(Trap - (at + 2)), (uint)value);
+            WriteInstruction(filter[(8 * (at + 2))..], BPF_LD_W_ABS, 0, 0, offset + 4);
+            WriteInstruction(filter[(8 * (at + 3))..], BPF_JMP_JEQ_K, 0, (byte)(Trap - (at + 4)), (uint)(value >> 32));
+            at += 4;
+        }
+        WriteInstruction(filter[(8 * 16)..], BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW);
+        WriteInstruction(filter[(8 * Trap)..], BPF_RET_K, 0, 0, SECCOMP_RET_TRAP | 0);
+        WriteInstruction(filter[(8 * I386)..], BPF_RET_K, 0, 0, SECCOMP_RET_TRAP | 1);
         WriteScratch(filterOffset, filter);
 
         // struct sock_fprog { unsigned short len; (6 bytes padding) struct sock_filter *filter; }
         Span<byte> program = stackalloc byte[16];
-        BitConverter.TryWriteBytes(program[0..], (ushort)4);
+        BitConverter.TryWriteBytes(program[0..], (ushort)Count);
         BitConverter.TryWriteBytes(program[8..], HelperImage.ScratchAddress + filterOffset);
         WriteScratch(0, program);
 
