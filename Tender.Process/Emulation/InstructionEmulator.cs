@@ -78,7 +78,9 @@ public static partial class InstructionEmulator
                     GuestRegisters.Write(ref regs, emulation.Size switch { 1 => Register.AL, 2 => Register.AX, _ => Register.EAX }, data);
                 break;
             case EmulationKind.Mmio:
-                if (!emulation.IsWrite)
+                if (IsAluRead(insn))
+                    CompleteAluRead(ref regs, insn, data, emulation.Size);
+                else if (!emulation.IsWrite)
                 {
                     if (insn.Mnemonic is Mnemonic.Movsx or Mnemonic.Movsxd)
                         data = SignExtend(data, emulation.Size);
@@ -128,10 +130,11 @@ public static partial class InstructionEmulator
     {
         if (fault - insn.IP < (ulong)insn.Length)
             return Unsupported(insn, $"the fault at 0x{fault:x} is the fetch of the instruction itself");
-        if (!IsPlainMove(insn.Code) || (insn.Op0Kind != OpKind.Memory && insn.Op1Kind != OpKind.Memory))
-            return Unsupported(insn, $"touches fault address 0x{fault:x}, and only plain mov/movzx/movsx/movsxd loads and stores are emulated for MMIO");
+        bool aluRead = IsAluRead(insn);
+        if ((!IsPlainMove(insn.Code) && !aluRead) || (insn.Op0Kind != OpKind.Memory && insn.Op1Kind != OpKind.Memory))
+            return Unsupported(insn, $"touches fault address 0x{fault:x}, and only mov-family loads and stores, and test/cmp/and/or/xor/add/sub reading memory into flags or a register, are emulated for MMIO");
 
-        bool isWrite = insn.Op0Kind == OpKind.Memory;
+        bool isWrite = insn.Op0Kind == OpKind.Memory && !aluRead;
         int size = insn.MemorySize.GetSize();
         ulong address = EffectiveAddress(regs, insn);
         if (fault - address >= (ulong)size)
@@ -144,6 +147,65 @@ public static partial class InstructionEmulator
             value = Truncate(insn.Op1Kind == OpKind.Register ? GuestRegisters.Read(regs, insn.Op1Register) : insn.GetImmediate(1), size);
         return Emulation.Mmio(insn, address, size, isWrite, value);
     }
+
+    /// <summary>
+    /// An instruction that only reads its memory operand and computes flags (test, cmp) or a
+    /// register (and/or/xor/add/sub r, m): compilers fold a volatile register read into these
+    /// (`test dword [r12], 4000008h`), and KVM's emulator completes them, so the process platform
+    /// must too. Read-modify-write forms (memory destination) stay unsupported.
+    /// </summary>
+    private static bool IsAluRead(in Instruction insn) => insn.Mnemonic switch
+    {
+        Mnemonic.Test or Mnemonic.Cmp => insn.OpCount == 2,
+        Mnemonic.And or Mnemonic.Or or Mnemonic.Xor or Mnemonic.Add or Mnemonic.Sub =>
+            insn.OpCount == 2 && insn.Op0Kind == OpKind.Register && insn.Op1Kind == OpKind.Memory,
+        _ => false,
+    };
+
+    /// <summary>Completes an <see cref="IsAluRead"/> instruction with the device's value: flags
+    /// as the CPU sets them, and the destination register for and/or/xor/add/sub.</summary>
+    private static void CompleteAluRead(ref UserRegs regs, in Instruction insn, ulong memory, int size)
+    {
+        ulong a = Operand(regs, insn, 0, memory, size), b = Operand(regs, insn, 1, memory, size), result;
+        ulong sign = 1UL << (8 * size - 1);
+        bool carry = false, overflow = false, adjust = false;
+        switch (insn.Mnemonic)
+        {
+            case Mnemonic.Cmp or Mnemonic.Sub:
+                result = Truncate(a - b, size);
+                carry = a < b;
+                overflow = ((a ^ b) & (a ^ result) & sign) != 0;
+                adjust = ((a ^ b ^ result) & 0x10) != 0;
+                break;
+            case Mnemonic.Add:
+                result = Truncate(a + b, size);
+                carry = result < a;
+                overflow = (~(a ^ b) & (a ^ result) & sign) != 0;
+                adjust = ((a ^ b ^ result) & 0x10) != 0;
+                break;
+            case Mnemonic.Or: result = a | b; break;
+            case Mnemonic.Xor: result = a ^ b; break;
+            default: result = a & b; break; // test, and
+        }
+        const ulong CF = 0x1, PF = 0x4, AF = 0x10, ZF = 0x40, SF = 0x80, OF = 0x800;
+        ulong flags = regs.Eflags & ~(CF | PF | AF | ZF | SF | OF);
+        if (carry) flags |= CF;
+        if ((System.Numerics.BitOperations.PopCount(result & 0xFF) & 1) == 0) flags |= PF;
+        if (adjust) flags |= AF;
+        if (result == 0) flags |= ZF;
+        if ((result & sign) != 0) flags |= SF;
+        if (overflow) flags |= OF;
+        regs.Eflags = flags;
+        if (insn.Mnemonic is Mnemonic.And or Mnemonic.Or or Mnemonic.Xor or Mnemonic.Add or Mnemonic.Sub)
+            GuestRegisters.Write(ref regs, insn.Op0Register, result);
+    }
+
+    private static ulong Operand(in UserRegs regs, in Instruction insn, int n, ulong memory, int size) => insn.GetOpKind(n) switch
+    {
+        OpKind.Memory => memory,
+        OpKind.Register => Truncate(GuestRegisters.Read(regs, insn.GetOpRegister(n)), size),
+        _ => Truncate(insn.GetImmediate(n), size),
+    };
 
     private static bool IsPlainMove(Code code) => code is
         Code.Mov_rm8_r8 or Code.Mov_rm16_r16 or Code.Mov_rm32_r32 or Code.Mov_rm64_r64 or

@@ -116,16 +116,40 @@ public class MmioTests
     }
 
     [Theory]
-    [InlineData(new byte[] { 0x01, 0x07 }, Device, "only plain mov")]           // add [rdi],eax: read-modify-write
+    [InlineData(new byte[] { 0x01, 0x07 }, Device, "only mov-family")]           // add [rdi],eax: read-modify-write
     [InlineData(new byte[] { 0x8B, 0x07 }, Device + 4, "outside")]             // mov eax,[rdi]: fault past its 4 bytes
     [InlineData(new byte[] { 0x8B, 0x07 }, Device - 1, "outside")]
-    [InlineData(new byte[] { 0x89, 0xC8 }, Device, "only plain mov")]           // mov eax,ecx: no memory operand
-    [InlineData(new byte[] { 0x8E, 0x1F }, Device, "only plain mov")]           // mov ds,[rdi]: not a plain move
+    [InlineData(new byte[] { 0x89, 0xC8 }, Device, "only mov-family")]           // mov eax,ecx: no memory operand
+    [InlineData(new byte[] { 0x8E, 0x1F }, Device, "only mov-family")]           // mov ds,[rdi]: not a plain move
     public void Other_accesses_at_the_fault_address_are_unsupported(byte[] code, ulong fault, string why)
     {
         var (e, _, _) = Emulate(code, fault);
         Assert.Equal(EmulationKind.Unsupported, e.Kind);
         Assert.Contains(why, e.Reason);
+    }
+
+    // Compilers fold a volatile device read into test/cmp/and…: KVM completes these, so must the
+    // process platform, flags included.
+    [Theory]
+    [InlineData(new byte[] { 0xF7, 0x07, 0x08, 0x00, 0x00, 0x04 }, 0x0000_0008UL, 0x000UL, 0x0UL)]   // test dword [rdi],4000008h: bit set -> ZF clear
+    [InlineData(new byte[] { 0xF7, 0x07, 0x08, 0x00, 0x00, 0x04 }, 0x0000_0001UL, 0x044UL, 0x0UL)]   // no bit -> ZF, PF
+    [InlineData(new byte[] { 0x83, 0x3F, 0x05 }, 0x0000_0003UL, 0x091UL, 0x0UL)]                    // cmp dword [rdi],5 with 3: CF SF AF (result 0xfffffffe: odd parity)
+    [InlineData(new byte[] { 0x83, 0x3F, 0x05 }, 0x0000_0005UL, 0x044UL, 0x0UL)]                    // equal: ZF PF
+    [InlineData(new byte[] { 0x23, 0x07 }, 0x0000_0F0FUL, 0x004UL, 0x0000_0F05UL)]                  // and eax,[rdi] with eax 0xFA5: 0xF05 in eax, upper half cleared
+    public void Flag_and_register_reads_of_a_device_are_completed_like_the_cpu(byte[] code, ulong device, ulong flags, ulong eax)
+    {
+        var regs = Regs();
+        regs.Rdi = Device;
+        regs.Rax = 0xFFFF_FFFF_0000_0FA5;
+        regs.Eflags = 0x202 | 0x8D5; // every arithmetic flag set: each must be recomputed
+        var (e, after, _) = Emulate(code, Device, regs);
+        Assert.Equal(EmulationKind.Mmio, e.Kind);
+        Assert.False(e.IsWrite);
+        Assert.Equal(4, e.Size);
+        InstructionEmulator.Complete(ref after, e, device);
+        Assert.Equal(0x202 | flags, after.Eflags);
+        Assert.Equal(Rip + (ulong)code.Length, after.Rip);
+        Assert.Equal(code[0] == 0x23 ? eax : 0xFFFF_FFFF_0000_0FA5, after.Rax);
     }
 
     [Fact]
