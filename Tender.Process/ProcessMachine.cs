@@ -89,7 +89,8 @@ public sealed class ProcessMachine : IMachine
     /// ARCH_SET_CPUID fails with ENODEV on these hosts), leaves 0..max and 0x80000000..max, subleaf 0.</summary>
     public CpuidEntry[] SupportedCpuid => _cpuid ??= HostCpuid();
 
-    private static CpuidEntry[] HostCpuid()
+    /// <summary>The host's CPUID as the process platform's guests see it (for tests and tools).</summary>
+    public static CpuidEntry[] HostCpuid()
     {
         var entries = new List<CpuidEntry>();
         foreach (uint start in new[] { 0u, 0x8000_0000u })
