@@ -39,7 +39,7 @@ public sealed class BlkSampleTests : IDisposable
             ["--mem=64", "--manifest", ManifestPath, (readOnlyDevice ? "--block-ro:storage=" : "--block:storage=") + disk, $"--block-sector-size:storage={sectorSize}"],
             timeoutSeconds: 60);
 
-    [KvmTheory]
+    [GuestTheory]
     [InlineData(512, 512)]
     [InlineData(512, 64 * 1024)]
     [InlineData(512, 3 * 1024 * 1024 + 512)]
@@ -71,7 +71,7 @@ public sealed class BlkSampleTests : IDisposable
         }
     }
 
-    [KvmTheory]
+    [GuestTheory]
     [InlineData(512)]
     [InlineData(4096)]
     public void A_read_only_device_refuses_every_write_and_stays_unchanged(int sectorSize)
@@ -88,7 +88,7 @@ public sealed class BlkSampleTests : IDisposable
         Assert.Equal(contents, File.ReadAllBytes(disk));
     }
 
-    [KvmFact]
+    [GuestFact]
     public void The_sample_fails_when_its_writes_are_refused()
     {
         // A read-only device run without --read-only: the write pass must be reported as failing.
@@ -100,7 +100,7 @@ public sealed class BlkSampleTests : IDisposable
         Assert.All(File.ReadAllBytes(disk), b => Assert.Equal(0, b));
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Request_size_is_rounded_to_whole_sectors_and_a_missing_device_is_reported()
     {
         string disk = Disk(64 * 1024);
@@ -122,7 +122,7 @@ public sealed class BlkSampleTests : IDisposable
 /// </summary>
 public sealed class ReflectSampleTests(ITestOutputHelper output)
 {
-    private const HostNeeds Needs = HostNeeds.Kvm | HostNeeds.Root | HostNeeds.Tun;
+    private const HostNeeds Needs = HostNeeds.Root | HostNeeds.Tun;
     private const string GuestMac = "02:00:00:00:00:02";
     private static readonly byte[] GuestMacBytes = [2, 0, 0, 0, 0, 2];
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
@@ -160,7 +160,7 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
         receiver.GetAwaiter().GetResult();
     }
 
-    [HostTheory(Needs)]
+    [GuestTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
     [InlineData("--ring", "ring")]
     public void Every_frame_comes_back_intact_with_swapped_macs(string pathArgument, string path)
@@ -198,7 +198,7 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
 
     // Two NICs: the guest reflects on the second one only (handle 2), so frames must come back on
     // the TAP behind service1 and nothing may come back on the TAP behind service0.
-    [HostTheory(Needs)]
+    [GuestTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
     [InlineData("--ring", "ring")]
     public void A_guest_with_two_nics_uses_the_one_it_names(string pathArgument, string path)
@@ -240,7 +240,7 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
         }
     }
 
-    [HostTheory(Needs)]
+    [GuestTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
     [InlineData("--ring", "ring")]
     public void Jumbo_frames_up_to_9014_bytes_come_back_with_mtu_9000(string pathArgument, string path)
@@ -267,7 +267,7 @@ public sealed class ReflectSampleTests(ITestOutputHelper output)
         Assert.Contains($"reflect: {total} frames in", text);
     }
 
-    [HostTheory(Needs)]
+    [GuestTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
     [InlineData("--ring", "ring")]
     public void Guest_Stack_over_HvtNic_answers_arp_and_ping(string pathArgument, string path)

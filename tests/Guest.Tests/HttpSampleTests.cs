@@ -22,7 +22,7 @@ namespace Guest.Tests;
 /// </summary>
 public sealed class HttpSampleTests(ITestOutputHelper output)
 {
-    private const HostNeeds Needs = HostNeeds.Kvm | HostNeeds.Root | HostNeeds.Tun;
+    private const HostNeeds Needs = HostNeeds.Root | HostNeeds.Tun;
     private const string Url = "http://10.0.0.2";
     private const string Hello = "hello from a C# unikernel\n";
     private const long DefaultLargeSize = 16 * 1024 * 1024;
@@ -130,7 +130,7 @@ public sealed class HttpSampleTests(ITestOutputHelper output)
 
     // ---- tests ------------------------------------------------------------------------------
 
-    [HostTheory(Needs)]
+    [GuestTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
     [InlineData("--ring", "ring")]
     public void Curl_gets_every_page_with_the_right_status_and_body(string pathArgument, string path)
@@ -192,7 +192,7 @@ public sealed class HttpSampleTests(ITestOutputHelper output)
         Assert.Equal(requests.ToString(CultureInfo.InvariantCulture), summary.Groups[1].Value); // one connection per curl
     }
 
-    [HostTheory(Needs)]
+    [GuestTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
     [InlineData("--ring", "ring")]
     public void Keep_alive_connections_serve_many_requests_and_pipelined_ones_in_order(string pathArgument, string path)
@@ -293,7 +293,7 @@ public sealed class HttpSampleTests(ITestOutputHelper output)
         Assert.Equal("6", summary.Groups[1].Value);
     }
 
-    [HostTheory(Needs)]
+    [GuestTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
     [InlineData("--ring", "ring")]
     public void Parallel_clients_get_intact_large_bodies_and_many_small_pages(string pathArgument, string path)
@@ -369,7 +369,7 @@ public sealed class HttpSampleTests(ITestOutputHelper output)
         }
     }
 
-    [HostTheory(Needs)]
+    [GuestTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
     [InlineData("--ring", "ring")]
     public void A_hostile_peer_neither_crashes_nor_blocks_the_server(string pathArgument, string path)

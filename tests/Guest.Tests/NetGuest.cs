@@ -29,6 +29,7 @@ public sealed class NetGuest : IDisposable
                      .. hasMem ? [] : (string[])["--mem=64"], .. hasTimeout ? [] : (string[])["--timeout=60s"],
                      "--manifest", manifest, .. tenderOptions, elf, "--", .. guestArgs])
             info.ArgumentList.Add(a);
+        TestPlatform.Apply(info);
         _process = Process.Start(info) ?? throw new InvalidOperationException("cannot start the tender");
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_out) _out.Append(e.Data).Append('\n'); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_out) _out.Append(e.Data).Append('\n'); };

@@ -5,7 +5,7 @@ namespace Guest.Tests;
 
 public class HelloTests
 {
-    [KvmFact]
+    [GuestFact]
     public void Prints_hello_then_each_argument_on_its_own_line_and_exits_0()
     {
         ProcessResult r = Tender.Run(GuestBuilds.Elf("hello"), ["one", "two", "drei"]);
@@ -13,7 +13,7 @@ public class HelloTests
         Assert.Equal("hello\none\ntwo\ndrei\n", r.Stdout);
     }
 
-    [KvmTheory]
+    [GuestTheory]
     [InlineData(0)]
     [InlineData(7)]
     [InlineData(254)]
@@ -24,7 +24,7 @@ public class HelloTests
         Assert.Equal($"hello\nx\n--exit={status}\n", r.Stdout);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Long_and_non_ascii_arguments_come_back_intact()
     {
         // Longer than GuestConsole's 1 KiB encoding buffer, with 2-, 3- and 4-byte UTF-8 sequences.
@@ -34,7 +34,7 @@ public class HelloTests
         Assert.Equal("hello\n" + longArg + "\nω\n", r.Stdout);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void No_arguments_prints_only_hello()
     {
         ProcessResult r = Tender.Run(GuestBuilds.Elf("hello"), []);
@@ -42,7 +42,7 @@ public class HelloTests
         Assert.Equal("hello\n", r.Stdout);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_bad_exit_value_is_reported_with_status_2()
     {
         ProcessResult r = Tender.Run(GuestBuilds.Elf("hello"), ["--exit=300"]);
@@ -63,7 +63,7 @@ public class CoreLibChecksTests
         "yield-deadline", "no-devices", "arguments-environment", "console-environment",
     ];
 
-    [KvmFact]
+    [GuestFact]
     public void Every_core_library_check_passes_in_the_guest()
     {
         ProcessResult r = Tender.Run(GuestBuilds.Elf("corelib-checks"), ["alpha", "βeta"], ["--manifest", Path.Combine(Repo.Root, "manifests", "hello.json")]);
@@ -79,7 +79,7 @@ public class CoreLibChecksTests
 
 public class EnvironmentExitTests
 {
-    [KvmFact]
+    [GuestFact]
     public void Environment_Exit_ends_the_guest_with_its_status()
     {
         ProcessResult r = Tender.Run(GuestBuilds.Elf("corelib-checks"), ["--environment-exit"]);
@@ -92,7 +92,7 @@ public class ComputeTests
 {
     private static readonly Regex s_line = new(@"^compute: bytes=(\d+) crc32=([0-9A-F]{8}) fnv1a=([0-9A-F]{16}) fill_ns=(\d+) crc32_ns=(\d+) fnv1a_ns=(\d+)$", RegexOptions.Multiline);
 
-    [KvmTheory]
+    [GuestTheory]
     [InlineData(8)]
     [InlineData(64)]
     public void Guest_checksums_equal_the_same_code_run_on_the_host(int mib)
@@ -126,7 +126,7 @@ public class ComputeTests
 
 public class CrashTests
 {
-    [KvmTheory]
+    [GuestTheory]
     [InlineData("null", "#PF")]
     [InlineData("stack", "#PF")]
     [InlineData("divide", "#DE")]
@@ -141,7 +141,7 @@ public class CrashTests
         Assert.Contains(vector, r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_null_dereference_faults_at_a_small_address()
     {
         ProcessResult r = Tender.Run(GuestBuilds.Elf("crash"), ["null"], timeoutSeconds: 60);
@@ -149,7 +149,7 @@ public class CrashTests
         Assert.Matches(@"CR2\)?:?\s+0x0*8\b|CR2\s+0+8\b", r.Stderr);
     }
 
-    [KvmTheory]
+    [GuestTheory]
     [InlineData("index", "Unhandled exception: System.IndexOutOfRangeException: Index was outside the bounds of the array. (thrown at RIP 0x")]
     [InlineData("throw", "Unhandled exception: System.InvalidOperationException: explicit failure requested (thrown at RIP 0x")]
     [InlineData("overflow", "Unhandled exception: System.OverflowException: Arithmetic operation resulted in an overflow. (thrown at RIP 0x")]
@@ -164,7 +164,7 @@ public class CrashTests
         Assert.Contains(message, r.Stdout + r.Stderr);
     }
 
-    [KvmTheory]
+    [GuestTheory]
     [InlineData("oom")]
     [InlineData("oom-small")]
     public void Allocation_failure_reports_out_of_memory_and_exits_255(string variant)
@@ -177,7 +177,7 @@ public class CrashTests
 
 public class GuestStackTests
 {
-    [KvmFact]
+    [GuestFact]
     public void Guest_Stack_compiled_unchanged_into_a_guest_moves_data_over_tcp()
     {
         ProcessResult r = Tender.Run(GuestBuilds.ElfAt("tests/Guest.Tests/guests/stack-loopback"), ["--mib=2"]);

@@ -14,7 +14,7 @@ namespace Guest.Tests;
 /// </summary>
 public sealed class StackSampleTests(ITestOutputHelper output)
 {
-    private const HostNeeds Needs = HostNeeds.Kvm | HostNeeds.Root | HostNeeds.Tun;
+    private const HostNeeds Needs = HostNeeds.Root | HostNeeds.Tun;
     private const string GuestIp = "10.0.0.2";
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(120);
 
@@ -46,7 +46,7 @@ public sealed class StackSampleTests(ITestOutputHelper output)
         return r;
     }
 
-    [HostTheory(Needs)]
+    [GuestTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
     [InlineData("--ring", "ring")]
     public void Ping_answers_full_size_echoes_and_a_flood_of_10000_with_none_lost(string pathArgument, string path)
@@ -93,7 +93,7 @@ public sealed class StackSampleTests(ITestOutputHelper output)
         }
     }
 
-    [HostTheory(Needs)]
+    [GuestTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
     [InlineData("--ring", "ring")]
     public void Udp_echo_returns_nc_datagrams_and_bursts_intact_and_refuses_a_closed_port(string pathArgument, string path)
@@ -192,7 +192,7 @@ public sealed class StackSampleTests(ITestOutputHelper output)
         }
     }
 
-    [HostTheory(Needs)]
+    [GuestTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
     [InlineData("--ring", "ring")]
     public void Tcp_echo_returns_nc_bytes_and_8_parallel_clients_1_MiB_each_intact(string pathArgument, string path)
@@ -247,7 +247,7 @@ public sealed class StackSampleTests(ITestOutputHelper output)
         }
     }
 
-    [HostTheory(Needs)]
+    [GuestTheory(Needs)]
     [InlineData("--hypercalls", "hypercalls")]
     [InlineData("--ring", "ring")]
     public void Tcp_echo_serves_more_clients_at_once_than_its_connection_table_holds(string pathArgument, string path)

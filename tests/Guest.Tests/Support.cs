@@ -28,6 +28,7 @@ public static class Repo
             WorkingDirectory = workingDirectory ?? Root,
         };
         foreach (string a in args) psi.ArgumentList.Add(a);
+        TestPlatform.Apply(psi);
         using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();

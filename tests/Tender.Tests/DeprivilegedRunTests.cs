@@ -14,7 +14,7 @@ public class DeprivilegedRunTests
 
     private static ulong Hex(string line) => ulong.Parse(line.Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
-    [KvmFact]
+    [GuestFact]
     public void Prints_its_command_line_and_halts_with_status_0()
     {
         var r = Run(TestGuests.Build("hello"), "--", "one", "two three");
@@ -23,7 +23,7 @@ public class DeprivilegedRunTests
         Assert.Equal("", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Guest_arguments_may_look_like_options()
     {
         var r = TenderProcess.Run("run", "--mem=32", TestGuests.Build("hello"), "--mem=7", "-x");
@@ -31,14 +31,14 @@ public class DeprivilegedRunTests
         Assert.Equal("hello from the guest: --mem=7 -x\n", r.Stdout);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Halt_status_becomes_the_exit_code()
     {
         var r = Run(TestGuests.Build("exit7"));
         Assert.True(r.ExitCode == 7, r.ToString());
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Abort_prints_the_message_and_exits_255()
     {
         var r = Run(TestGuests.Build("abort"));
@@ -46,7 +46,7 @@ public class DeprivilegedRunTests
         Assert.Contains("guest aborted: assertion failed: the answer is 42", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Walltime_is_the_host_clock()
     {
         var before = DateTime.UtcNow;
@@ -57,7 +57,7 @@ public class DeprivilegedRunTests
         Assert.InRange(guestTime, before.AddSeconds(-1), after.AddSeconds(1));
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Poll_sleeps_at_least_its_timeout_and_reports_nothing_ready()
     {
         var r = Run(TestGuests.Build("poll"));
@@ -70,7 +70,7 @@ public class DeprivilegedRunTests
         Assert.Equal(0UL, Hex(lines[2])); // ret
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Divide_by_zero_is_reported_as_DE_with_RIP_and_the_instruction()
     {
         var r = Run(TestGuests.Build("fault", ("KIND", "1")));
@@ -83,7 +83,7 @@ public class DeprivilegedRunTests
         Assert.Equal("", r.Stdout);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Reading_page_0_is_a_page_fault_with_CR2_0()
     {
         var r = Run(TestGuests.Build("fault", ("KIND", "2")));
@@ -93,7 +93,7 @@ public class DeprivilegedRunTests
         Assert.Contains("faulting address (CR2): 0x0\n", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Writing_own_text_is_a_write_protection_fault()
     {
         var r = Run(TestGuests.Build("fault", ("KIND", "3")));
@@ -103,7 +103,7 @@ public class DeprivilegedRunTests
         Assert.Matches(@"faulting address \(CR2\): 0x1000[0-9a-f]{2}", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Executing_data_is_an_instruction_fetch_fault()
     {
         var r = Run(TestGuests.Build("fault", ("KIND", "4")));
@@ -112,7 +112,7 @@ public class DeprivilegedRunTests
         Assert.Matches(@"faulting address \(CR2\): 0x102[0-9a-f]{3}", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Hlt_at_CPL_3_is_a_general_protection_fault()
     {
         var r = Run(TestGuests.Build("fault", ("KIND", "5")));
@@ -121,7 +121,7 @@ public class DeprivilegedRunTests
         Assert.Matches(@"=> [0-9a-f]{16}\s+f4\s+hlt", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Stack_overflow_into_the_guard_page_faults()
     {
         var r = Run(TestGuests.Build("fault", ("KIND", "7")));
@@ -131,7 +131,7 @@ public class DeprivilegedRunTests
         Assert.Contains("faulting address (CR2): 0x1efff", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void The_tenders_system_area_is_not_readable_by_the_guest()
     {
         var r = Run(TestGuests.Build("fault", ("KIND", "8")));
@@ -140,7 +140,7 @@ public class DeprivilegedRunTests
         Assert.Contains("faulting address (CR2): 0x400000000", r.Stderr);
     }
 
-    [KvmTheory]
+    [GuestTheory]
     [InlineData("9", @"out\s+dx,eax")]    // a port outside the I/O bitmap
     [InlineData("10", @"out\s+0F1h,al")]  // the tender's private fault-report port: the guest cannot fake a report
     [InlineData("11", "cli")]
@@ -152,7 +152,7 @@ public class DeprivilegedRunTests
         Assert.Matches($@"=> [0-9a-f]{{16}}\s+[0-9a-f]+\s+{instruction}", r.Stderr);
     }
 
-    [KvmTheory]
+    [GuestTheory]
     [InlineData("0x10", "4", "[0x10, +0x4) is not readable guest memory (0x10 is unmapped)")]
     [InlineData("0x101000", "0xffffffffffffffff", "wraps around the end of the address space")]
     [InlineData("0x100000", "0x10000000", "is not readable guest memory from 0x")]
@@ -167,7 +167,7 @@ public class DeprivilegedRunTests
         Assert.Equal("", r.Stdout);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Timeout_stops_a_guest_that_loops_forever_with_124()
     {
         var r = Run(TestGuests.Build("loop"), "--timeout=1s");
@@ -177,7 +177,7 @@ public class DeprivilegedRunTests
         Assert.InRange(r.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(20));
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Timeout_cuts_a_long_poll_short()
     {
         var r = Run(TestGuests.Build("poll", ("NS", "60000000000")), "--timeout=1s");
@@ -185,7 +185,7 @@ public class DeprivilegedRunTests
         Assert.InRange(r.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(20));
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Block_device_reads_and_writes_the_backing_file()
     {
         string dir = Directory.CreateTempSubdirectory("tender-block-").FullName;
@@ -213,14 +213,14 @@ public class DeprivilegedRunTests
         }
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Block_calls_without_a_device_get_EINVAL()
     {
         var r = Run(TestGuests.Build("block"));
         Assert.True(r.ExitCode == 12, r.ToString()); // the guest halts with 10 + SOLO5_R_EINVAL
     }
 
-    [KvmTheory]
+    [GuestTheory]
     [InlineData(TenderProcess.Sigterm, 143, "SIGTERM")]
     [InlineData(TenderProcess.Sigint, 130, "SIGINT")]
     public void A_signal_stops_a_looping_guest(int signal, int exitCode, string name)
@@ -236,7 +236,7 @@ public class DeprivilegedRunTests
     // Signals keep arriving while the run ends and the VM is torn down (as `timeout` or a CI runner
     // may send them): the first one decides the exit code, later ones must not touch the disposed
     // vCPU or poller (that once crashed the tender with an unhandled ObjectDisposedException).
-    [KvmFact]
+    [GuestFact]
     public void Repeated_signals_during_shutdown_keep_the_first_outcome()
     {
         using var tender = TenderProcess.Start("run", "--mem=32", TestGuests.Build("loop"));
@@ -248,7 +248,7 @@ public class DeprivilegedRunTests
         Assert.DoesNotContain("internal error", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_signal_racing_a_guest_that_halts_on_its_own_never_crashes_the_tender()
     {
         for (int attempt = 0; attempt < 5; attempt++)
@@ -273,7 +273,7 @@ public class DeprivilegedRunTests
         }
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Trace_prints_each_hypercall_with_its_arguments()
     {
         var r = Run(TestGuests.Build("poll"), "--trace");
@@ -284,7 +284,7 @@ public class DeprivilegedRunTests
         Assert.Matches(@"vcpu0 HALT\s+cookie=0x0 exit_status=0", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Log_levels_quiet_shows_only_errors_info_shows_the_boot()
     {
         var info = Run(TestGuests.Build("exit7"), "--log-level=info");
@@ -303,7 +303,7 @@ public class DeprivilegedRunTests
         Assert.Contains("#DE divide error", crash.Stderr); // errors are still shown
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Trace_to_a_file_as_json_lines()
     {
         string file = Path.Combine(Path.GetTempPath(), $"tender-trace-{Guid.NewGuid():N}.jsonl");

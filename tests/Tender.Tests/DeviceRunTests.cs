@@ -20,7 +20,7 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("tender-devices-").FullName;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     /// <summary>Network tests boot a guest (KVM) with a TAP (root, /dev/net/tun) in a namespace of their own.</summary>
-    private const HostNeeds NetworkNeeds = HostNeeds.Kvm | HostNeeds.Root | HostNeeds.Tun;
+    private const HostNeeds NetworkNeeds = HostNeeds.Root | HostNeeds.Tun;
     private const string GuestMac = "02:00:00:00:00:02";
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -48,7 +48,7 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
 
     // ---- Block devices -------------------------------------------------------------------
 
-    [KvmTheory]
+    [GuestTheory]
     [InlineData(512, 64 * 1024)]
     [InlineData(4096, 64 * 1024)]
     [InlineData(512, 512)]
@@ -74,7 +74,7 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_read_only_block_device_refuses_writes_and_stays_unchanged()
     {
         string disk = Disk(8192);
@@ -86,7 +86,7 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
         Assert.All(File.ReadAllBytes(disk), b => Assert.Equal(0, b));
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_block_request_with_a_buffer_outside_the_guest_stops_it_with_a_report()
     {
         string disk = Disk(4096);
@@ -97,7 +97,7 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("0x10", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_block_request_outside_the_device_gets_EINVAL_before_its_buffer_is_looked_at()
     {
         string disk = Disk(4096);
@@ -107,7 +107,7 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(2UL, HexLines(r.Stdout)[^1]);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Trace_shows_every_block_call_with_sizes_and_results()
     {
         string disk = Disk(4096);
@@ -213,7 +213,7 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
     private static IEnumerable<byte[]> Sizes(Link link, int mtu) =>
         new[] { 60, 14, 15, 64, 100, 512, 1000, mtu + 13, mtu + 14 }.Select((n, i) => link.Frame(n, i));
 
-    [HostTheory(NetworkNeeds)]
+    [GuestTheory(NetworkNeeds)]
     [InlineData("net_echo", 1500)]
     [InlineData("ring_echo", 1500)]
     [InlineData("net_echo", 9000)]
@@ -247,7 +247,7 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    [HostFact(NetworkNeeds)]
+    [GuestFact(NetworkNeeds)]
     public void Frames_a_guest_queues_on_the_ring_right_before_halting_still_go_out()
     {
         // The guest publishes 8 writes without kicking (the I/O thread sleeps until a kick) and
@@ -266,7 +266,7 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    [HostFact(NetworkNeeds)]
+    [GuestFact(NetworkNeeds)]
     public void A_ring_fault_stops_a_guest_waiting_in_poll_at_once()
     {
         using var link = new Link();
@@ -279,7 +279,7 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}: the 30 s POLL was not cut short");
     }
 
-    [HostFact(NetworkNeeds)]
+    [GuestFact(NetworkNeeds)]
     public void A_signal_stops_a_guest_waiting_in_poll_on_a_device_at_once()
     {
         using var link = new Link();
@@ -293,7 +293,7 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
     }
 
-    [HostFact(NetworkNeeds)]
+    [GuestFact(NetworkNeeds)]
     public void Trace_shows_net_calls_and_ring_batches_in_json()
     {
         using var link = new Link();
@@ -310,7 +310,7 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("\"call\":\"POLL\"", text);
     }
 
-    [HostFact(NetworkNeeds)]
+    [GuestFact(NetworkNeeds)]
     public void Frames_per_second_hypercalls_versus_ring()
     {
         // A figure for the README, bounded: 2000 frames in bursts of 32, each way, per guest.

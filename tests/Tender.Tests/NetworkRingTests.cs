@@ -34,7 +34,7 @@ public sealed class NetworkRingTests : IDisposable
             TestGuests.Build("ring_bad", ("BAD", bad)));
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_ring_entry_with_a_buffer_in_the_null_page_ends_the_guest()
     {
         var r = RunRingGuest("1");
@@ -47,7 +47,7 @@ public sealed class NetworkRingTests : IDisposable
         Assert.Contains("0x10 is unmapped", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_ring_tail_far_ahead_ends_the_guest()
     {
         var r = RunRingGuest("2");

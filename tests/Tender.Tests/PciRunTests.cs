@@ -21,7 +21,7 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("tender-pci-").FullName;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private const HostNeeds NetworkNeeds = HostNeeds.Kvm | HostNeeds.Root | HostNeeds.Tun;
+    private const HostNeeds NetworkNeeds = HostNeeds.Root | HostNeeds.Tun;
     private static readonly byte[] Port0Mac = [0x02, 0x00, 0x00, 0x82, 0x59, 0x01];
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -77,7 +77,7 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
 
     // ---- Windows of two devices: page tables and MMIO routing -----------------------------------
 
-    [KvmFact]
+    [KvmFact] // memory slots and page tables of a KVM VM itself
     public void Two_devices_get_uncached_bar_windows_and_one_dma_window_and_mmio_reaches_the_right_port()
     {
         var manifest = new AppManifest(1, 4UL << 20, [Ixgbe("nic0"), Ixgbe("nic1")]);
@@ -127,7 +127,7 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
 
     // ---- Through the built tender ------------------------------------------------------------
 
-    [KvmFact]
+    [GuestFact]
     public void A_descriptor_outside_the_dma_area_is_a_device_error_not_a_host_access()
     {
         var r = TenderProcess.Run("run", "--mem=8", "--timeout=30s", "--manifest", ManifestFile("nic0"),
@@ -142,7 +142,7 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("pci nic0: device error: 82599 DmaOutOfRange: TX queue 0: descriptor 0 points at buffer 0x100000 + 60 bytes, outside the DMA area [0x10000000000, 0x10000400000)", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Trace_logs_the_attach_the_windows_and_every_register_access()
     {
         var r = TenderProcess.Run("run", "--mem=8", "--timeout=30s", "--log-level=information", "--manifest", ManifestFile("nic0"),
@@ -162,7 +162,7 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("pci nic0: write", quiet.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_host_address_without_vfio_is_refused_with_a_sentence()
     {
         Assert.False(File.Exists("/dev/vfio/vfio"), "this test expects a host without VFIO (as every machine of this project)");
@@ -171,7 +171,7 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("--pci:nic0=0000:03:00.0: no /dev/vfio/vfio: VFIO is not available on this host", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_host_device_next_to_an_emulated_one_is_refused_before_any_device_is_set_up()
     {
         Assert.False(File.Exists("/dev/vfio/vfio"), "this test expects a host without VFIO (as every machine of this project)");
@@ -184,7 +184,7 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("DMA area", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void An_mmio_access_outside_every_bar_is_a_crash_report()
     {
         // BAR1 of device 0 is not mapped: the guest's access faults (#PF) and is reported as a crash.
@@ -215,7 +215,7 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
 
     private static string SampleManifest(string name) => Path.Combine(Root, "samples", name, "manifest.json");
 
-    [HostFact(NetworkNeeds)]
+    [GuestFact(NetworkNeeds)]
     public void Reflect_sample_initialises_the_port_reaches_link_up_and_sends_every_frame_back()
     {
         const int Count = 256; // half the receive ring: nothing may be lost
@@ -257,7 +257,7 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("device error", r.Stderr);
     }
 
-    [HostFact(NetworkNeeds)]
+    [GuestFact(NetworkNeeds)]
     public void Forward_sample_moves_frames_both_ways_between_two_taps_with_none_lost()
     {
         const int PerDirection = 200; // in waves well below both ports' 512-descriptor rings
@@ -309,7 +309,7 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
 
     private static readonly Lazy<string> HttpElf = new(() => BuildSample("ixgbe-http"));
 
-    [HostFact(NetworkNeeds)]
+    [GuestFact(NetworkNeeds)]
     public void Http_sample_serves_curl_through_guest_stack_over_the_ixgbe_driver()
     {
         const int Requests = 5;

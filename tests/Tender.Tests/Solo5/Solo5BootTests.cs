@@ -13,7 +13,7 @@ public class Solo5BootTests
 {
     private const ulong MiB = 1024 * 1024;
 
-    [KvmFact]
+    [GuestFact]
     public void Entry_state_is_solo5_hvts()
     {
         var r = Solo5Run.Run(["--mem=32"], Solo5Guests.Probe, "state");
@@ -51,7 +51,7 @@ public class Solo5BootTests
         Assert.Equal(0UL, r.Number("idtr_limit"));
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Boot_info_manifest_and_command_line_are_where_solo5_hvt_puts_them()
     {
         var r = Solo5Run.Run(["--mem=33"], Solo5Guests.Probe, "state");
@@ -79,7 +79,7 @@ public class Solo5BootTests
         Assert.True(r.Number("note_mft_addr") >= 0x100000);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Cpuid_is_what_kvm_supports_unchanged()
     {
         // solo5-hvt hands KVM_GET_SUPPORTED_CPUID to KVM_SET_CPUID2 as it is; the process platform
@@ -107,7 +107,7 @@ public class Solo5BootTests
         Assert.Contains($"cpuid_0x1=0x{one.Eax:x} ", r.Stdout);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Command_line_is_the_arguments_joined_by_single_spaces()
     {
         var r = Solo5Run.Run(Solo5Guests.Probe, "state", "two  spaces", "", "last");
@@ -115,7 +115,7 @@ public class Solo5BootTests
         Assert.Contains("cmdline=[state two  spaces  last] len=23\n", r.Stdout);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Walltime_and_poll_sleep()
     {
         long before = (long)(DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
@@ -132,7 +132,7 @@ public class Solo5BootTests
         Assert.True(r.Number("slept_tsc_cycles") >= 5_000_000UL, r.ToString());
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Halt_status_becomes_the_exit_code_modulo_256()
     {
         Assert.Equal(7, Solo5Run.Run(Solo5Guests.Probe, "halt", "7").ExitCode);
@@ -140,7 +140,7 @@ public class Solo5BootTests
         Assert.Equal(300 & 0xFF, Solo5Run.Run(Solo5Guests.Probe, "halt", "300").ExitCode);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Abort_prints_the_guests_own_message_and_exits_255()
     {
         // Solo5's bindings print the message themselves, then HALT 255 with a trap-frame cookie.
@@ -157,7 +157,7 @@ public class Solo5BootTests
         Assert.DoesNotContain("trap frame", plain.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_cpu_exception_without_an_idt_is_reported_as_a_crash()
     {
         // solo5-hvt exits 1 on the triple fault; the tender's contract says 125 (docs/solo5-mode.md, section 8).
@@ -166,7 +166,7 @@ public class Solo5BootTests
         Assert.DoesNotContain("survived", r.Stdout);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_buffer_past_the_end_of_memory_ends_the_guest()
     {
         var r = Solo5Run.Run(Solo5Guests.Probe, "badptr");
@@ -175,7 +175,7 @@ public class Solo5BootTests
         Assert.Contains("PUTS", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_store_to_the_guests_own_text_is_stopped_as_solo5_hvt_does()
     {
         // Host-side mprotect of the read-only segments (the guest's page tables are all writable).
@@ -200,7 +200,7 @@ public class Solo5BootTests
         Assert.Contains("wrote_data=7", data.Stdout);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_hypercall_result_aimed_at_read_only_text_is_refused_without_hurting_the_tender()
     {
         var r = Solo5Run.Run(Solo5Guests.Probe, "walltime-text");
@@ -210,7 +210,7 @@ public class Solo5BootTests
         Assert.Contains("not writable guest memory", r.Stderr);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void A_port_that_is_not_a_hypercall_ends_the_guest()
     {
         var port = Solo5Run.Run(Solo5Guests.Probe, "badport");
@@ -222,7 +222,7 @@ public class Solo5BootTests
         Assert.DoesNotContain("survived_nocall", zero.Stdout);
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Memory_beyond_4_GiB_is_refused_before_booting()
     {
         var r = Solo5Run.Run(["--mem=4098"], Solo5Guests.Probe, "state");

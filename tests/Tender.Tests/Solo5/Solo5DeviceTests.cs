@@ -10,7 +10,7 @@ namespace Tender.Tests.Solo5;
 /// </summary>
 public class Solo5DeviceTests
 {
-    [KvmFact]
+    [GuestFact]
     public void The_manifest_copy_shows_the_attached_device_and_the_note_is_left_as_linked()
     {
         string disk = NewDisk(8 * 512, firstByte: 0);
@@ -30,7 +30,7 @@ public class Solo5DeviceTests
         }
     }
 
-    [KvmFact]
+    [GuestFact]
     public void Block_read_and_write_reach_the_file_and_bad_requests_get_einval()
     {
         string disk = NewDisk(8 * 512, firstByte: 0x41);
@@ -51,7 +51,7 @@ public class Solo5DeviceTests
         }
     }
 
-    [HostFact(HostNeeds.Kvm | HostNeeds.Root | HostNeeds.Tun)]
+    [GuestFact(HostNeeds.Root | HostNeeds.Tun)]
     public void With_a_network_device_the_ring_sits_right_above_mem_size_as_in_solo5_hvt()
     {
         // solo5-hvt: the ring takes 2 MiB above the --mem size, mem_size stays the --mem size,
@@ -70,7 +70,7 @@ public class Solo5DeviceTests
         Assert.Contains(" attached=1\n", r.Stdout.Split('\n').Single(l => l.StartsWith("mft_e1 ", StringComparison.Ordinal)) + "\n");
     }
 
-    [HostFact(HostNeeds.Kvm | HostNeeds.Root | HostNeeds.Tun)]
+    [GuestFact(HostNeeds.Root | HostNeeds.Tun)]
     public void A_network_device_with_4_GiB_of_memory_leaves_no_room_for_the_ring()
     {
         using var ns = new TestNamespace("s5n");

@@ -11,8 +11,8 @@ public sealed record TenderResult(int ExitCode, string Stdout, string Stderr, Ti
 }
 
 /// <summary>
-/// Runs the built tender (the `tender` apphost the project reference copies next to this test
-/// assembly) as its own process, as a user would.
+/// Runs the tender as users run it — `scripts/tender`, the NativeAOT binary it builds when the
+/// sources changed (scripts/test builds it before the tests start) — as its own process.
 /// </summary>
 public sealed partial class TenderProcess : IDisposable
 {
@@ -22,7 +22,14 @@ public sealed partial class TenderProcess : IDisposable
     private readonly StringBuilder _stderr = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-    public static string TenderPath { get; } = Path.Combine(AppContext.BaseDirectory, "tender");
+    public static string TenderPath { get; } = Path.Combine(FindRepository(), "scripts", "tender");
+
+    private static string FindRepository()
+    {
+        for (string? d = AppContext.BaseDirectory; d is not null; d = Path.GetDirectoryName(d))
+            if (File.Exists(Path.Combine(d, "Tender.slnx"))) return d;
+        throw new InvalidOperationException("the repository (Tender.slnx) is not above " + AppContext.BaseDirectory);
+    }
 
     private TenderProcess(IEnumerable<string> arguments, string? networkNamespace = null)
     {
@@ -35,6 +42,7 @@ public sealed partial class TenderProcess : IDisposable
         if (networkNamespace is not null)
             foreach (var argument in new[] { "netns", "exec", networkNamespace, TenderPath }) info.ArgumentList.Add(argument);
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        TestPlatform.Apply(info);
         _process = new Process { StartInfo = info };
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_stdout) _stdout.Append(e.Data).Append('\n'); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.Append(e.Data).Append('\n'); };
