@@ -17,6 +17,7 @@ namespace Tender
     {
         public static int Main(string[] args) // the process entry point
         {
+            Diagnostics.BootPhases.Start();
             try
             {
                 return Dispatch(args);
@@ -76,11 +77,14 @@ namespace Tender
                 .CreateLogger();
 
             var options = RunCommand.ToOptions(parse, split);
+            Diagnostics.BootPhases.Mark("command line and logger");
             using var stop = new StopController();
             stop.ListenForSignals();
             if (options.Timeout is TimeSpan timeout) stop.StartTimeout(timeout, options.TimeoutText!);
             var outcome = new GuestRunner(options, stop).Run();
             Console.Out.Flush();
+            Diagnostics.BootPhases.Mark("torn down");
+            Log.Debug("boot phases {Phases}", Diagnostics.BootPhases.Describe());
             switch (outcome.ExitCode)
             {
                 case RunOutcome.Timeout:

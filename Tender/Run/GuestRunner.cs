@@ -48,7 +48,9 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         ulong ringAddress = ringSpace == 0 ? 0 : memorySize;
 
         var loaded = Stopwatch.GetElapsedTime(bootTimestamp);
+        BootPhases.Mark("ELF, manifest and devices");
         using var machine = Platforms.Open(options.Platform);
+        BootPhases.Mark($"{machine.PlatformName} machine");
         var ram = machine.AddMemory("guest RAM", 0, memorySize + ringSpace);
         unsafe
         {
@@ -74,6 +76,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
             DeviceWindows = deviceWindows,
         });
         var prepared = Stopwatch.GetElapsedTime(bootTimestamp);
+        BootPhases.Mark("guest memory and boot structures");
         vcpu.Start(new VcpuStartState
         {
             Registers = setup.Registers,
@@ -99,10 +102,12 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
         using var ring = ringSpace == 0 ? null : StartRing(ram, ringAddress, setup.GuestAccess, devices, tracer);
         using var stopKicksVcpu = stop.Attach(vcpu); // ends before the vCPU is disposed
         _platform = machine.PlatformName;
+        BootPhases.Mark("vCPU started");
         return Loop(vcpu, hypercalls, setup.FaultReporter, ring, pci, setup.ReadOnlyMemory);
     }
 
     private string _platform = "";
+    private bool _firstExit;
 
     private unsafe NetRingService StartRing(GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, HypercallTracer? tracer)
     {
@@ -157,6 +162,11 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
             {
                 case VcpuExitKind.Io:
                 {
+                    if (!_firstExit)
+                    {
+                        _firstExit = true;
+                        BootPhases.Mark("first exit");
+                    }
                     var io = vcpu.IoExit;
                     int n = io.Port - HvtAbi.PortBase;
                     if (io.IsOut && (uint)n < HvtAbi.MaxHypercalls)
@@ -167,6 +177,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
                         {
                             if (hypercalls.Handle(n, io.Value) is RunOutcome end)
                             {
+                                BootPhases.Mark("halt");
                                 FinishRing(ring);
                                 return end;
                             }
