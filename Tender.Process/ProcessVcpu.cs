@@ -157,38 +157,15 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
             case EmulationKind.PortIo when !PortAllowed(emulation.Port, emulation.Size):
                 return Raise(13, 0, 0); // as the CPU: the TSS's I/O bitmap denies the port
             case EmulationKind.PortIo:
-                BitConverter.TryWriteBytes(_exitData, emulation.Value);
                 _exitPort = emulation.Port;
                 _exitSize = (byte)emulation.Size;
                 _exitIsOut = emulation.IsWrite;
-                if (emulation.IsWrite)
-                {
-                    InstructionEmulator.Complete(ref _regs, emulation, 0);
-                    _sandbox!.SetRegisters(_regs);
-                }
-                else
-                {
-                    _pending = emulation;
-                    _hasPending = true;
-                }
-                return VcpuExitKind.Io;
+                return Hand(emulation, VcpuExitKind.Io);
             case EmulationKind.Mmio when _space.MmioPhysical(emulation.Address) is ulong physical:
                 _mmioAddress = physical;
                 _mmioIsWrite = emulation.IsWrite;
                 _mmioSize = emulation.Size;
-                Array.Clear(_exitData);
-                if (emulation.IsWrite)
-                {
-                    BitConverter.TryWriteBytes(_exitData, emulation.Value);
-                    InstructionEmulator.Complete(ref _regs, emulation, 0);
-                    _sandbox!.SetRegisters(_regs);
-                }
-                else
-                {
-                    _pending = emulation;
-                    _hasPending = true;
-                }
-                return VcpuExitKind.Mmio;
+                return Hand(emulation, VcpuExitKind.Mmio);
             case EmulationKind.Done:
                 return null;
             case EmulationKind.Halt:
@@ -200,6 +177,28 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
             default:
                 return PageOrProtectionFault(stop, pageFault, code);
         }
+    }
+
+    /// <summary>
+    /// Hands a port or MMIO access to the run loop: a write's value goes into the exit's data and
+    /// the instruction is completed now; a read is completed with the device's answer on the next
+    /// <see cref="Run"/>.
+    /// </summary>
+    private VcpuExitKind Hand(in Emulation.Emulation emulation, VcpuExitKind kind)
+    {
+        Array.Clear(_exitData);
+        if (emulation.IsWrite)
+        {
+            BitConverter.TryWriteBytes(_exitData, emulation.Value);
+            InstructionEmulator.Complete(ref _regs, emulation, 0);
+            _sandbox!.SetRegisters(_regs);
+        }
+        else
+        {
+            _pending = emulation;
+            _hasPending = true;
+        }
+        return kind;
     }
 
     private VcpuExitKind? PageOrProtectionFault(SandboxStop stop, bool pageFault, ReadOnlySpan<byte> code)

@@ -284,15 +284,7 @@ public sealed unsafe class SandboxProcess : IDisposable
 
         while (true)
         {
-            Continue(0);
-            int status = WaitForChange();
-            if (status < 0 || !IsStopped(status))
-            {
-                End(status);
-                throw new SandboxException($"the sandbox process ended during injected system call {number} ({DescribeEnd(status)})");
-            }
-            if (EventOf(status) != 0) continue;
-            int signal = StopSignalOf(status);
+            int signal = ContinueToSignalStop($"injected system call {number}");
             if (signal == LibC.SIGTRAP)
             {
                 UserRegs after = GetRegisters();
@@ -423,6 +415,25 @@ public sealed unsafe class SandboxProcess : IDisposable
     }
 
     /// <summary>
+    /// Continues the child and waits for its next signal-delivery-stop, continuing through event
+    /// stops (group-stops); the child's end during <paramref name="what"/> is an error. Returns the signal.
+    /// </summary>
+    private int ContinueToSignalStop(string what)
+    {
+        while (true)
+        {
+            Continue(0);
+            int status = WaitForChange();
+            if (status < 0 || !IsStopped(status))
+            {
+                End(status);
+                throw new SandboxException($"the sandbox process ended during {what} ({DescribeEnd(status)})");
+            }
+            if (EventOf(status) == 0) return StopSignalOf(status);
+        }
+    }
+
+    /// <summary>
     /// The helper's last act: munmap of its own code and scratch pages, through the gadget (the
     /// one system call the filter lets through, from that address with exactly these arguments).
     /// The call returns into the unmapped gadget, so the child stops with SIGSEGV there; from then
@@ -439,15 +450,7 @@ public sealed unsafe class SandboxProcess : IDisposable
         SetRegisters(call);
         while (true)
         {
-            Continue(0);
-            int status = WaitForChange();
-            if (status < 0 || !IsStopped(status))
-            {
-                End(status);
-                throw new SandboxException($"the sandbox process ended while unmapping its helper ({DescribeEnd(status)})");
-            }
-            if (EventOf(status) != 0) continue;
-            int signal = StopSignalOf(status);
+            int signal = ContinueToSignalStop("the unmapping of its helper");
             if (!TryGetSigInfo(out LibC.SigInfo info)) continue;
             var stop = ToStop(signal, info);
             if (signal == LibC.SIGSEGV && stop.SiAddr == HelperImage.GadgetAddress + 2) return;

@@ -92,6 +92,19 @@ public sealed class GuestTheoryDiscoverer(IMessageSink diagnosticMessageSink) : 
             discoveryOptions.MethodDisplayOrDefault(), discoveryOptions.MethodDisplayOptionsOrDefault(), testMethod, platform));
 }
 
+/// <summary>
+/// What the two case types share (they derive from xunit's two base classes, so they cannot share
+/// a base of their own): the platform in the name, the ID, the skip rule and serialization.
+/// </summary>
+internal static class PlatformCase
+{
+    public static string DisplayName(string baseName, string platform) => $"{baseName} [{platform}]";
+    public static string UniqueId(string baseId, string platform) => baseId + "@" + platform;
+    public static string? SkipReason(string platform) => TestPlatform.SkipReason(platform, TestPlatform.KvmPresent);
+    public static void Serialize(IXunitSerializationInfo data, string platform) => data.AddValue("Platform", platform);
+    public static string Deserialize(IXunitSerializationInfo data) => data.GetValue<string>("Platform");
+}
+
 /// <summary>One test (or one data row) on one platform.</summary>
 public sealed class PlatformTestCase : XunitTestCase
 {
@@ -108,22 +121,22 @@ public sealed class PlatformTestCase : XunitTestCase
     public string Platform { get; private set; } = "";
 
     protected override string GetDisplayName(IAttributeInfo factAttribute, string displayName) =>
-        base.GetDisplayName(factAttribute, displayName) + $" [{Platform}]";
+        PlatformCase.DisplayName(base.GetDisplayName(factAttribute, displayName), Platform);
 
-    protected override string GetUniqueID() => base.GetUniqueID() + "@" + Platform;
+    protected override string GetUniqueID() => PlatformCase.UniqueId(base.GetUniqueID(), Platform);
 
     protected override string GetSkipReason(IAttributeInfo factAttribute) =>
-        TestPlatform.SkipReason(Platform, TestPlatform.KvmPresent) ?? base.GetSkipReason(factAttribute);
+        PlatformCase.SkipReason(Platform) ?? base.GetSkipReason(factAttribute);
 
     public override void Serialize(IXunitSerializationInfo data)
     {
         base.Serialize(data);
-        data.AddValue(nameof(Platform), Platform);
+        PlatformCase.Serialize(data, Platform);
     }
 
     public override void Deserialize(IXunitSerializationInfo data)
     {
-        Platform = data.GetValue<string>(nameof(Platform));
+        Platform = PlatformCase.Deserialize(data);
         base.Deserialize(data);
     }
 
@@ -151,22 +164,22 @@ public sealed class PlatformTheoryTestCase : XunitTheoryTestCase
     public string Platform { get; private set; } = "";
 
     protected override string GetDisplayName(IAttributeInfo factAttribute, string displayName) =>
-        base.GetDisplayName(factAttribute, displayName) + $" [{Platform}]";
+        PlatformCase.DisplayName(base.GetDisplayName(factAttribute, displayName), Platform);
 
-    protected override string GetUniqueID() => base.GetUniqueID() + "@" + Platform;
+    protected override string GetUniqueID() => PlatformCase.UniqueId(base.GetUniqueID(), Platform);
 
     protected override string GetSkipReason(IAttributeInfo factAttribute) =>
-        TestPlatform.SkipReason(Platform, TestPlatform.KvmPresent) ?? base.GetSkipReason(factAttribute);
+        PlatformCase.SkipReason(Platform) ?? base.GetSkipReason(factAttribute);
 
     public override void Serialize(IXunitSerializationInfo data)
     {
         base.Serialize(data);
-        data.AddValue(nameof(Platform), Platform);
+        PlatformCase.Serialize(data, Platform);
     }
 
     public override void Deserialize(IXunitSerializationInfo data)
     {
-        Platform = data.GetValue<string>(nameof(Platform));
+        Platform = PlatformCase.Deserialize(data);
         base.Deserialize(data);
     }
 
