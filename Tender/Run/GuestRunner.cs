@@ -15,7 +15,7 @@ namespace Tender.Run;
 /// `tender run`: loads the ELF, builds the VM through the guest's boot mode, and runs vCPU 0 until
 /// the guest halts, crashes, or is stopped. Returns the exit code (docs/abi.md).
 /// </summary>
-internal sealed class GuestRunner(RunOptions options, StopController stop)
+internal sealed class GuestRunner(RunOptions options, StopController stop, Func<PlatformChoice, IMachine>? openMachine = null)
 {
     public RunOutcome Run()
     {
@@ -49,7 +49,8 @@ internal sealed class GuestRunner(RunOptions options, StopController stop)
 
         var loaded = Stopwatch.GetElapsedTime(bootTimestamp);
         BootPhases.Mark("ELF, manifest and devices");
-        using var machine = Platforms.Open(options.Platform);
+        // The platform; tests pass a scripted one to drive the run loop with no platform at all.
+        using var machine = (openMachine ?? Platforms.Open)(options.Platform);
         BootPhases.Mark($"{machine.PlatformName} machine");
         var ram = machine.AddMemory("guest RAM", 0, memorySize + ringSpace);
         unsafe
