@@ -21,11 +21,6 @@ namespace GuestBindings
     // suffices: the guest has one thread and the tender finishes a call before the guest goes on.
     internal static unsafe class DeviceCalls
     {
-        private const uint BlockWrite = 4;
-        private const uint BlockRead = 5;
-        private const uint NetWrite = 6;
-        private const uint NetRead = 7;
-
         [StructLayout(LayoutKind.Sequential)]
         private struct BlockArgs { internal ulong Handle; internal ulong Offset; internal ulong Data; internal ulong Length; internal int Result; }
 
@@ -53,7 +48,7 @@ namespace GuestBindings
                 a->Data = Address(data);
                 a->Length = length;
                 a->Result = (int)Solo5Result.Unspecified;
-                Hypercalls.Hypercall(Hypercalls.PortBase + (write ? BlockWrite : BlockRead), (uint)(ulong)a);
+                Hypercalls.Hypercall((uint)(Solo5.HvtAbi.PortBase + (write ? Solo5.HvtAbi.BlockWrite : Solo5.HvtAbi.BlockRead)), (uint)(ulong)a);
                 return (Solo5Result)a->Result;
             }
         }
@@ -66,7 +61,7 @@ namespace GuestBindings
                 a->Data = Address(data);
                 a->Length = length;
                 a->Result = (int)Solo5Result.Unspecified;
-                Hypercalls.Hypercall(Hypercalls.PortBase + NetWrite, (uint)(ulong)a);
+                Hypercalls.Hypercall(Solo5.HvtAbi.PortBase + Solo5.HvtAbi.NetWrite, (uint)(ulong)a);
                 return (Solo5Result)a->Result;
             }
         }
@@ -79,7 +74,7 @@ namespace GuestBindings
                 a->Data = Address(data);
                 a->Length = capacity;
                 a->Result = (int)Solo5Result.Unspecified;
-                Hypercalls.Hypercall(Hypercalls.PortBase + NetRead, (uint)(ulong)a);
+                Hypercalls.Hypercall(Solo5.HvtAbi.PortBase + Solo5.HvtAbi.NetRead, (uint)(ulong)a);
                 var r = (Solo5Result)a->Result;
                 // The tender sets len to the frame's size; never trust it beyond the buffer.
                 length = r == Solo5Result.Ok && a->Length <= capacity ? (int)a->Length : 0;

@@ -8,12 +8,6 @@ namespace GuestBindings
     // suffices.
     internal static unsafe class Hypercalls
     {
-        internal const uint PortBase = 0x500;
-        internal const uint WallTime = 1;
-        internal const uint Puts = 2;
-        internal const uint Poll = 3;
-        internal const uint Halt = 8;
-
         [DllImport("*", EntryPoint = "tender_hypercall")]
         [SuppressGCTransition]
         internal static extern void Hypercall(uint port, uint argument);
@@ -59,7 +53,7 @@ namespace GuestBindings
             {
                 a->Data = (ulong)data;
                 a->Length = length;
-                Hypercall(PortBase + Puts, (uint)(ulong)a);
+                Hypercall(Solo5.HvtAbi.PortBase + Solo5.HvtAbi.Puts, (uint)(ulong)a);
             }
         }
 
@@ -68,7 +62,7 @@ namespace GuestBindings
             fixed (WallTimeArgs* a = &s_walltime)
             {
                 a->Nanoseconds = 0;
-                Hypercall(PortBase + WallTime, (uint)(ulong)a);
+                Hypercall(Solo5.HvtAbi.PortBase + Solo5.HvtAbi.Walltime, (uint)(ulong)a);
                 return a->Nanoseconds;
             }
         }
@@ -80,7 +74,7 @@ namespace GuestBindings
                 a->TimeoutNanoseconds = timeoutNanoseconds;
                 a->ReadySet = 0;
                 a->Result = 0;
-                Hypercall(PortBase + Poll, (uint)(ulong)a);
+                Hypercall(Solo5.HvtAbi.PortBase + Solo5.HvtAbi.Poll, (uint)(ulong)a);
                 readySet = a->ReadySet;
                 return a->Result;
             }
@@ -93,7 +87,7 @@ namespace GuestBindings
             {
                 a->Cookie = (ulong)cookie;
                 a->Status = status;
-                Hypercall(PortBase + Halt, (uint)(ulong)a);
+                Hypercall(Solo5.HvtAbi.PortBase + Solo5.HvtAbi.Halt, (uint)(ulong)a);
             }
             while (true) { }
         }

@@ -18,7 +18,7 @@ namespace GuestBindings
         private const int OffsetEntries = 128, EntrySize = 32;
         private const int OffsetCommits = 128 + Size * EntrySize, CommitSize = 16;
         private const uint OpWrite = 1, OpRead = 2;
-        private const uint KickPort = 0x600;
+        private const uint KickPort = Solo5.HvtAbi.RingKickPort;
         // A tender that stops answering would otherwise leave the guest spinning for ever.
         private const ulong CommitTimeoutNs = 10_000_000_000;
 

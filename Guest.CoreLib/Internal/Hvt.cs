@@ -19,10 +19,6 @@ namespace Internal.Runtime
     // GuestBindings offers the full set to programs.
     internal static unsafe class Hvt
     {
-        internal const uint PortBase = 0x500;
-        internal const uint Puts = 2;
-        internal const uint Halt = 8;
-
         [DllImport("*", EntryPoint = "tender_hypercall")]
         [SuppressGCTransition]
         internal static extern void Hypercall(uint port, uint argument);
@@ -60,7 +56,7 @@ namespace Internal.Runtime
             {
                 a->Data = (ulong)data;
                 a->Length = length;
-                Hypercall(PortBase + Puts, (uint)(ulong)a);
+                Hypercall(Solo5.HvtAbi.PortBase + Solo5.HvtAbi.Puts, (uint)(ulong)a);
             }
         }
 
@@ -71,7 +67,7 @@ namespace Internal.Runtime
             {
                 a->Cookie = (ulong)cookie;
                 a->Status = status;
-                Hypercall(PortBase + Halt, (uint)(ulong)a);
+                Hypercall(Solo5.HvtAbi.PortBase + Solo5.HvtAbi.Halt, (uint)(ulong)a);
             }
             while (true) { }
         }

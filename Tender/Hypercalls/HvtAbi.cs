@@ -1,25 +1,12 @@
-namespace Tender.Hypercalls;
+namespace Solo5;
 
 /// <summary>
-/// Solo5's hvt hypercall ABI v2 for x86-64 (Solo5 <c>include/hvt_abi.h</c>): `out` of a 32-bit
-/// guest address to port 0x500 + n. Struct offsets are for the x86-64 layouts (size_t and
-/// pointers are 8 bytes; a trailing int is padded to 8).
+/// The tender's side of Solo5's hvt hypercall ABI v2 (the numbers are in Abi/HvtAbi.Numbers.cs,
+/// shared with the guest libraries): argument struct sizes and names for reports. Struct offsets
+/// are for the x86-64 layouts (size_t and pointers are 8 bytes; a trailing int is padded to 8).
 /// </summary>
-internal static class HvtAbi
+internal static partial class HvtAbi
 {
-    public const ushort PortBase = 0x500;
-    public const int MaxHypercalls = 256; // ports 0x500..0x5FF
-    public const ushort RingKickPort = 0x600;
-    public const int HaltCookieMax = 512;
-
-    public const int Walltime = 1, Puts = 2, Poll = 3, BlockWrite = 4, BlockRead = 5, NetWrite = 6, NetRead = 7, Halt = 8;
-
-    // solo5_result_t
-    public const int ResultOk = 0;
-    public const int ResultAgain = 1;
-    public const int ResultInvalid = 2;
-    public const int ResultUnspecified = 3;
-
     /// <summary>Argument struct sizes, indexed by hypercall number (0 = none).</summary>
     public static int StructSize(int n) => n switch
     {

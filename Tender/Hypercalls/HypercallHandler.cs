@@ -1,3 +1,4 @@
+using Solo5;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Tender.Boot;

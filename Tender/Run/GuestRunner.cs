@@ -1,3 +1,4 @@
+using Solo5;
 using System.Diagnostics;
 using System.Text;
 using Serilog;
