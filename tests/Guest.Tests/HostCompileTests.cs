@@ -40,6 +40,7 @@ public class HostCompileTests
             args.AddRange(Directory.GetFiles(Path.Combine(refDir, "ref", "net10.0"), "*.dll").Select(r => "-r:" + r));
             args.AddRange(Sources(Path.Combine(Repo.Root, dir)));
             args.AddRange(Sources(Path.Combine(Repo.Root, "GuestBindings")));
+            args.AddRange(Sources(Path.Combine(Repo.Root, "Abi"))); // GuestBindings.csproj compiles these in too
             foreach (string extra in (extraSourceDir ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
                 args.AddRange(Sources(Path.Combine(Repo.Root, extra)));
             ProcessResult r = Repo.Run("dotnet", args, TimeSpan.FromMinutes(5));
