@@ -177,7 +177,7 @@ internal sealed class PciAttachment : IDisposable
             }
             windows.Add((new Region(PciWindows.DmaWindowBase, DmaGuestPhysical, _dmaSize, PageFlags.Writable | PageFlags.User),
                 "DMA area (IOVA = this address)"));
-            Log.Information("pci: DMA area {Size} MiB at guest-virtual 0x{Virtual:x}, guest-physical 0x{Physical:x} (KVM memory slot)",
+            Log.Information("pci: DMA area {Size} MiB at guest-virtual 0x{Virtual:x}, guest-physical 0x{Physical:x} (guest memory)",
                 _dmaSize >> 20, PciWindows.DmaWindowBase, DmaGuestPhysical);
         }
 
@@ -207,7 +207,7 @@ internal sealed class PciAttachment : IDisposable
             string name = entry.Name;
             device.ErrorReported += e => Log.Warning("pci {Name}: device error: {Error}", name, e.ToString());
             if (spec.TraceRegisters) device.RegisterTrace = a => Log.Information("pci {Name}: {Access}", name, a.ToString());
-            Log.Information("pci: {Option}: emulated 82599 {Identity} as PCI device {Index}, BAR0 {Size} KiB at guest-virtual 0x{Virtual:x} (guest-physical 0x{Physical:x}, no memory slot: MMIO exits), bus master {BusMaster}, wire {Wire}",
+            Log.Information("pci: {Option}: emulated 82599 {Identity} as PCI device {Index}, BAR0 {Size} KiB at guest-virtual 0x{Virtual:x} (guest-physical 0x{Physical:x}, no memory behind it: every access is an MMIO exit), bus master {BusMaster}, wire {Wire}",
                 option.ToString(), Ixgbe82599.PciIdentity.ToString(), n, IxgbeRegisters.Bar0Size >> 10, gva, gpa, entry.BusMasterEnable ? "on" : "off",
                 spec.Wire == EmulatedWireKind.None ? "none (link down)" : $"{spec.Wire.ToString().ToLowerInvariant()} {spec.WireName}");
         }
@@ -402,7 +402,7 @@ internal sealed class PciAttachment : IDisposable
         public int MaxFrameSize => tap.MaxFrameSize;
     }
 
-    /// <summary>The DMA area's KVM memory slot as the emulated devices' IOMMU (range-checked by DmaRange).</summary>
+    /// <summary>The DMA area's guest memory as the emulated devices' IOMMU (range-checked by DmaRange).</summary>
     private sealed class GuestMemoryDma(GuestMemory memory, ulong baseIova, ulong size) : IDmaMemory
     {
         public ulong BaseIova => baseIova;
