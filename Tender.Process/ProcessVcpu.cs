@@ -106,7 +106,7 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
                 _kickRequested = false;
                 return VcpuExitKind.Interrupted;
             }
-            var stop = sandbox.Resume();
+            var stop = sandbox.ResumeForRegisters(out _regs);
             if (stop.Kind != SandboxStopKind.Signal)
             {
                 _description = stop.Kind == SandboxStopKind.Exited
@@ -116,7 +116,8 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
             }
             if (stop.Signal == SandboxProcess.KickSignal) return VcpuExitKind.Interrupted;
             _trapCount++;
-            _regs = sandbox.GetRegisters();
+            if (stop.Signal == SIGSEGV && TryHypercallFastPath()) return VcpuExitKind.Io;
+            stop = sandbox.SignalInfo(stop); // what the registers and the instruction do not say
             var exit = stop.Signal switch
             {
                 SIGSEGV or SIGBUS => OnAccessTrap(stop),
@@ -138,17 +139,6 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
         bool pageFault = stop.Signal == SIGSEGV && stop.SiCode is SEGV_MAPERR or SEGV_ACCERR || stop.Signal == SIGBUS;
         Span<byte> code = stackalloc byte[15];
         code = code[.._space!.Read(_regs.Rip, code)];
-        // The hot path, a hypercall: `out dx, eax` (EF) with the port in DX, no decoder needed.
-        if (!pageFault && code.Length > 0 && code[0] == 0xEF && PortAllowed((ushort)_regs.Rdx, 4))
-        {
-            BitConverter.TryWriteBytes(_exitData, (uint)_regs.Rax);
-            _exitPort = (ushort)_regs.Rdx;
-            _exitSize = 4;
-            _exitIsOut = true;
-            _regs.Rip += 1;
-            _sandbox!.SetRegisters(_regs);
-            return VcpuExitKind.Io;
-        }
         ulong? faultAddress = pageFault ? stop.SiAddr : null;
         if (code.Length == 0) return PageOrProtectionFault(stop, pageFault, code);
         var emulation = InstructionEmulator.Emulate(ref _regs, _cpu, _space, code, faultAddress);
@@ -210,6 +200,23 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
     }
 
     /// <summary>
+    /// The hot path, a hypercall: a SIGSEGV at an `out dx, eax` (EF) is that instruction's #GP (it
+    /// has no memory operand to fault on), so neither its siginfo nor a decoder is needed.
+    /// </summary>
+    private bool TryHypercallFastPath()
+    {
+        Span<byte> opcode = stackalloc byte[1];
+        if (_space!.Read(_regs.Rip, opcode) != 1 || opcode[0] != 0xEF || !PortAllowed((ushort)_regs.Rdx, 4)) return false;
+        BitConverter.TryWriteBytes(_exitData, (uint)_regs.Rax);
+        _exitPort = (ushort)_regs.Rdx;
+        _exitSize = 4;
+        _exitIsOut = true;
+        _regs.Rip += 1;
+        _sandbox!.SetRegisters(_regs);
+        return true;
+    }
+
+    /// <summary>
     /// Whether a CPL 3 guest may use the port, decided as the CPU decides it (Intel SDM vol. 1,
     /// 19.5.2): the I/O permission bitmap in the TSS that TR names (tender memory the child never
     /// maps) must have a clear bit for every byte accessed. A CPL 0 guest may use any port.
@@ -217,18 +224,30 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
     private bool PortAllowed(ushort port, int size)
     {
         if (_cpu is not null) return true;
-        var tr = _startSregs.Tr;
-        if (tr.Present == 0 || _machine.Locate(tr.Base + 0x66, 2) is not var (tss, _)) return false;
-        ulong bitmap = tr.Base + BitConverter.ToUInt16(tss.GetSpan(tr.Base + 0x66, 2));
+        _ioBitmap ??= ReadIoBitmap();
         for (int i = 0; i < size; i++)
         {
-            ulong bit = (ulong)(port + i);
-            ulong at = bitmap + bit / 8;
-            if (at + 1 > tr.Base + tr.Limit + 1 || _machine.Locate(at, 1) is not var (memory, _)) return false;
-            if ((memory.GetSpan(at, 1)[0] & (1 << (int)(bit % 8))) != 0) return false;
+            int bit = port + i;
+            if (bit / 8 >= _ioBitmap.Length || (_ioBitmap[bit / 8] & (1 << (bit % 8))) != 0) return false;
         }
         return true;
     }
+
+    /// <summary>
+    /// The bytes of the TSS's I/O bitmap up to the TSS limit, read once: the tender wrote it at boot
+    /// and the guest can never change it (the system area has no access rights in the child).
+    /// Empty (every port denied) without a usable TSS.
+    /// </summary>
+    private byte[] ReadIoBitmap()
+    {
+        var tr = _startSregs.Tr;
+        if (tr.Present == 0 || _machine.Locate(tr.Base + 0x66, 2) is not var (tss, _)) return [];
+        ulong start = tr.Base + BitConverter.ToUInt16(tss.GetSpan(tr.Base + 0x66, 2)), end = tr.Base + tr.Limit + 1;
+        if (start >= end || _machine.Locate(start, end - start) is not var (memory, _)) return [];
+        return memory.GetSpan(start, Math.Min(end - start, 8192)).ToArray();
+    }
+
+    private byte[]? _ioBitmap;
 
     /// <summary>SIGILL: wrfsbase and friends on a host without FSGSBASE, or a CPL 0 guest's
     /// instruction that raises #UD at CPL 3; anything else is the guest's #UD.</summary>
