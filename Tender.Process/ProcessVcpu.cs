@@ -35,15 +35,10 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
     private GuestFault? _fault;
     private string _description = "";
     private volatile bool _kickRequested;
-    private int _trapCount;
 
     public ProcessVcpu(ProcessMachine machine) => _machine = machine;
 
-    /// <summary>The child's pid once started (0 before), for diagnostics and tests.</summary>
-    public int ChildPid => _sandbox?.Pid ?? 0;
 
-    /// <summary>Traps served so far (hypercalls, MMIO accesses, emulated instructions).</summary>
-    public int TrapCount => _trapCount;
 
     public void Start(VcpuStartState state)
     {
@@ -115,7 +110,6 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
                 return VcpuExitKind.Other;
             }
             if (stop.Signal == SandboxProcess.KickSignal) return VcpuExitKind.Interrupted;
-            _trapCount++;
             if (stop.Signal == SIGSEGV && TryHypercallFastPath()) return VcpuExitKind.Io;
             stop = sandbox.SignalInfo(stop); // what the registers and the instruction do not say
             var exit = stop.Signal switch
@@ -275,12 +269,10 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
     private VcpuExitKind? Raise(uint vector, ulong? errorCode, ulong cr2)
     {
         _cr2 = cr2;
-        string? reason = null;
-        if (_cpu is not null && InstructionEmulator.TryDeliverException(ref _regs, _cpu, _space!, vector, errorCode, cr2, out reason))
+        if (_cpu is not null && InstructionEmulator.TryDeliverException(ref _regs, _cpu, _space!, vector, errorCode, cr2, out _))
             return null;
         ulong cs = _cpu?.Cs ?? _startSregs.Cs.Selector, ss = _cpu?.Ss ?? _startSregs.Ss.Selector;
         _fault = new GuestFault(vector, errorCode, _regs.Rip, cs, _regs.Eflags, _regs.Rsp, ss);
-        _faultNote = reason;
         return VcpuExitKind.Fault;
     }
 
@@ -297,7 +289,6 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
     private ulong _mmioAddress;
     private bool _mmioIsWrite;
     private int _mmioSize;
-    private string? _faultNote;
 
     public IoExit IoExit => new(_exitIsOut, _exitSize, _exitPort, 1, Marshal.UnsafeAddrOfPinnedArrayElement(_exitData, 0));
 
@@ -305,8 +296,6 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
 
     public (GuestFault Fault, ulong Cr2) Fault => (_fault ?? throw new InvalidOperationException("the last exit was no fault"), _cr2);
 
-    /// <summary>Why a CPL 0 guest's own handler could not take the fault (null: it has no IDT, or the guest is CPL 3).</summary>
-    public string? FaultNote => _faultNote;
 
     public string DescribeExit() => _description;
 
