@@ -181,7 +181,7 @@ internal sealed class HypercallHandler
             if (error is not null) throw Bad(write ? HvtAbi.BlockWrite : HvtAbi.BlockRead, "data/len", error);
             if (length <= int.MaxValue)
             {
-                Span<byte> buffer = _ram.GetSpan(data, length);
+                Span<byte> buffer = Buffer(data, length);
                 result = write ? device.Write(offset, buffer) : device.Read(offset, buffer);
             }
         }
@@ -209,7 +209,7 @@ internal sealed class HypercallHandler
         if (NetArguments(args, ref trace, out ulong data, out ulong length) is TapDevice tap)
         {
             if (_access.CheckRead(data, length) is string error) throw Bad(HvtAbi.NetWrite, "data/len", error);
-            result = length > (ulong)tap.MaxFrameSize ? DeviceResult.InvalidArgument : tap.Write(_ram.GetSpan(data, length));
+            result = length > (ulong)tap.MaxFrameSize ? DeviceResult.InvalidArgument : tap.Write(Buffer(data, length));
         }
         BinaryPrimitives.WriteInt32LittleEndian(args[24..], (int)result);
         trace.Result = (int)result;
@@ -225,7 +225,7 @@ internal sealed class HypercallHandler
             // The device wants room for the largest frame; a smaller buffer is the guest's error.
             if (length <= int.MaxValue)
             {
-                result = tap.Read(_ram.GetSpan(data, length), out int received);
+                result = tap.Read(Buffer(data, length), out int received);
                 if (result == DeviceResult.Ok)
                 {
                     BinaryPrimitives.WriteUInt64LittleEndian(args[16..], (ulong)received);
@@ -237,6 +237,14 @@ internal sealed class HypercallHandler
         trace.Result = (int)result;
         return null;
     }
+
+    /// <summary>
+    /// A buffer that passed the access check. An empty one is checked against nothing (no byte is
+    /// accessed), so its address may be anything, even outside guest memory: it must not be looked
+    /// up (found by the hostile guest, seed 1: NETREAD with len 0 at 0xfffffffffffffff8 ended the
+    /// tender with an internal error instead of answering EINVAL).
+    /// </summary>
+    private Span<byte> Buffer(ulong data, ulong length) => length == 0 ? Span<byte>.Empty : _ram.GetSpan(data, length);
 
     private static GuestCrashException Bad(int n, string field, string reason) =>
         new($"invalid hypercall argument: {HvtAbi.Name(n)} {field}: {reason}");
