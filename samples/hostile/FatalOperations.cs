@@ -23,7 +23,7 @@ static unsafe class FatalOperations
         new("puts-wrap", 125, "invalid hypercall argument: PUTS data/len: [0x"),
         new("puts-ring", 125, "invalid hypercall argument: PUTS data/len"),
         new("puts-dma", 125, "invalid hypercall argument: PUTS data/len"),
-        new("walltime-4g", 125, "invalid hypercall argument: WALLTIME argument struct at 0xfffffffc"),
+        new("walltime-4g", 125, "invalid hypercall argument: WALLTIME argument struct: at 0xfffffffc"),
         new("walltime-code", 125, "invalid hypercall argument: WALLTIME argument struct"),
         new("poll-top", 125, "invalid hypercall argument: POLL argument struct"),
         new("netread-4g", 125, "invalid hypercall argument: NETREAD data/len"),
@@ -31,7 +31,7 @@ static unsafe class FatalOperations
         new("bad-port", 125, "invalid hypercall: port 0x5ff"),
         new("ring-bad-buffer", 125, "net ring NET_READ entry 7"),
         new("ring-corrupt-tail", 125, "is corrupt: ent_tail"),
-        new("bar-beyond", 125, "page fault"),
+        new("bar-beyond", 125, "#PF page fault"),
         new("halt-abort", 255, "hostile: aborting by HALT with a cookie"),
     ];
 
