@@ -84,6 +84,31 @@ public sealed unsafe class PacketSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// The next frame that arrived on the interface, copied into buffer (its length returned), or
+    /// -1 at once if none is waiting: for a loop that relays frames without allocating.
+    /// </summary>
+    public int TryReceive(Span<byte> buffer)
+    {
+        while (true)
+        {
+            LibC.SockAddrLl from;
+            uint fromLength = (uint)sizeof(LibC.SockAddrLl);
+            nint n;
+            fixed (byte* p = buffer)
+                n = LibC.RecvFrom(_fd.Fd, p, (nuint)buffer.Length, 0, &from, &fromLength);
+            if (n >= 0)
+            {
+                if (from.PacketType == LibC.PACKET_OUTGOING) continue;
+                return (int)n;
+            }
+            int errno = Marshal.GetLastSystemError();
+            if (errno == LibC.EINTR) continue;
+            if (errno != LibC.EAGAIN) throw new HostException("recvfrom AF_PACKET", errno);
+            return -1;
+        }
+    }
+
     public void Dispose() => _fd.Dispose();
 }
 

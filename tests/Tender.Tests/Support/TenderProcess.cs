@@ -55,6 +55,9 @@ public sealed partial class TenderProcess : IDisposable
 
     public static TenderProcess Start(params string[] arguments) => new(arguments);
 
+    /// <summary>Starts the tender inside a network namespace (`ip netns exec`, which execs it: the process is the tender's).</summary>
+    public static TenderProcess StartInNamespace(string networkNamespace, params string[] arguments) => new(arguments, networkNamespace);
+
     /// <summary>Runs the tender inside a network namespace (`ip netns exec`) to completion.</summary>
     public static TenderResult RunInNamespace(string networkNamespace, params string[] arguments)
     {
@@ -108,8 +111,18 @@ public sealed partial class TenderProcess : IDisposable
         _process.Dispose();
     }
 
+    /// <summary>Sends a signal unless the tender has already ended (a race a test may set up on purpose); true if sent.</summary>
+    public bool SignalIfRunning(int signal)
+    {
+        if (Kill(_process.Id, signal) == 0) return true;
+        if (Marshal.GetLastSystemError() == Esrch || _process.HasExited) return false;
+        throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed");
+    }
+
+    private const int Esrch = 3;
+
     public const int Sigint = 2, Sigterm = 15;
 
-    [LibraryImport("libc", EntryPoint = "kill")]
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 }
