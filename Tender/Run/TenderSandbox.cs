@@ -22,7 +22,7 @@ internal static class TenderSandbox
     {
         public const int Read = 0, Write = 1, Close = 3, Fstat = 5, Poll = 7, Lseek = 8, Mmap = 9, Mprotect = 10, Munmap = 11,
             Brk = 12, RtSigaction = 13, RtSigprocmask = 14, RtSigreturn = 15, Ioctl = 16, Pread64 = 17, Pwrite64 = 18,
-            Readv = 19, Writev = 20, SchedYield = 24, Mremap = 25, Madvise = 28, Nanosleep = 35, Getpid = 39,
+            Readv = 19, Writev = 20, SchedYield = 24, Mremap = 25, Madvise = 28, Nanosleep = 35, RestartSyscall = 219, Getpid = 39,
             Clone = 56, Exit = 60, Wait4 = 61, Kill = 62, Fcntl = 72, Fsync = 74, Fdatasync = 75, Getuid = 102, Sigaltstack = 131,
             Prctl = 157, Gettid = 186, Futex = 202, SchedGetaffinity = 204, ClockGettime = 228, ClockNanosleep = 230,
             ExitGroup = 231, EpollWait = 232, EpollCtl = 233, Tgkill = 234, Waitid = 247, Ppoll = 271,
@@ -107,6 +107,9 @@ internal static class TenderSandbox
             .Allow("clock_gettime", Nr.ClockGettime)
             .Allow("clock_nanosleep", Nr.ClockNanosleep)
             .Allow("nanosleep", Nr.Nanosleep)
+            // A sleep or wait interrupted by a stop (SIGSTOP, a debugger) or a handled signal
+            // (SIGTERM, SIGINT) resumes through restart_syscall.
+            .Allow("restart_syscall", Nr.RestartSyscall)
             // The .NET runtime: locks, memory, signals (its GC suspends threads with a signal),
             // threads (the thread pool and timers may start threads after set-up).
             .Allow("futex", Nr.Futex)
