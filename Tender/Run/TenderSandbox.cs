@@ -23,7 +23,7 @@ internal static class TenderSandbox
         public const int Read = 0, Write = 1, Close = 3, Fstat = 5, Poll = 7, Lseek = 8, Mmap = 9, Mprotect = 10, Munmap = 11,
             Brk = 12, RtSigaction = 13, RtSigprocmask = 14, RtSigreturn = 15, Ioctl = 16, Pread64 = 17, Pwrite64 = 18,
             Readv = 19, Writev = 20, SchedYield = 24, Mremap = 25, Madvise = 28, Nanosleep = 35, RestartSyscall = 219, Getpid = 39,
-            Clone = 56, Exit = 60, Wait4 = 61, Kill = 62, Fcntl = 72, Fsync = 74, Fdatasync = 75, Getuid = 102, Sigaltstack = 131,
+            Clone = 56, Exit = 60, Wait4 = 61, Kill = 62, Fcntl = 72, Flock = 73, Getrusage = 98, Fsync = 74, Fdatasync = 75, Getuid = 102, Sigaltstack = 131,
             Prctl = 157, Gettid = 186, Futex = 202, SchedGetaffinity = 204, ClockGettime = 228, ClockNanosleep = 230,
             ExitGroup = 231, EpollWait = 232, EpollCtl = 233, Tgkill = 234, Waitid = 247, Ppoll = 271,
             SetRobustList = 273, EpollPwait = 281, ProcessVmReadv = 310, ProcessVmWritev = 311, Getrandom = 318,
@@ -139,6 +139,10 @@ internal static class TenderSandbox
             .Allow("sched_getaffinity", Nr.SchedGetaffinity)
             .Allow("getrandom", Nr.Getrandom)
             .Allow("fcntl", Nr.Fcntl)
+            // .NET's FileStream (the --trace file) takes and releases an advisory lock.
+            .Allow("flock", Nr.Flock)
+            // The runtime reads its own usage (RUSAGE_SELF or RUSAGE_THREAD) when it ends.
+            .Allow("getrusage", Nr.Getrusage, [ArgMatch.Equal32(0, 0)], [ArgMatch.Equal32(0, 1)])
             .Allow("fstat", Nr.Fstat)
             .Allow("lseek", Nr.Lseek)
             .Allow("close", Nr.Close)
