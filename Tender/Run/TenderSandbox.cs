@@ -20,7 +20,7 @@ internal static class TenderSandbox
     /// <summary>x86-64 system call numbers (asm/unistd_64.h).</summary>
     private static class Nr
     {
-        public const int Read = 0, Write = 1, Close = 3, Stat = 4, Fstat = 5, Lstat = 6, Poll = 7, Lseek = 8, Mmap = 9, Mprotect = 10, Munmap = 11,
+        public const int Read = 0, Write = 1, Close = 3, Fstat = 5, Poll = 7, Lseek = 8, Mmap = 9, Mprotect = 10, Munmap = 11,
             Brk = 12, RtSigaction = 13, RtSigprocmask = 14, RtSigreturn = 15, Ioctl = 16, Pread64 = 17, Pwrite64 = 18,
             Readv = 19, Writev = 20, SchedYield = 24, Mremap = 25, Madvise = 28, Nanosleep = 35, RestartSyscall = 219, Getpid = 39,
             Clone = 56, Exit = 60, Wait4 = 61, Kill = 62, Fcntl = 72, Flock = 73, Getrusage = 98, Fsync = 74, Fdatasync = 75, Getuid = 102, Sigaltstack = 131,
@@ -42,6 +42,7 @@ internal static class TenderSandbox
     /// </summary>
     public static void Install()
     {
+        WarmUpLazyState();
         var fds = FdKinds.OfThisProcess();
         int[] children = FdKinds.ChildrenOfThisProcess();
         var filter = AllowList(fds, Environment.ProcessId, children);
@@ -58,6 +59,17 @@ internal static class TenderSandbox
         {
             throw new TenderException($"installing the tender's sandbox: {e.Message} (--sandbox=off runs without it)");
         }
+    }
+
+    /// <summary>
+    /// What the runtime loads lazily from files, loaded now while files can still be opened: the
+    /// local time zone (/etc/localtime: lstat, stat, openat, readlink), which the console log's
+    /// timestamps first need when a stop (--timeout, SIGINT, SIGTERM) is logged after set-up.
+    /// </summary>
+    private static void WarmUpLazyState()
+    {
+        _ = TimeZoneInfo.Local.BaseUtcOffset;
+        _ = DateTimeOffset.Now;
     }
 
     /// <summary>
@@ -144,10 +156,6 @@ internal static class TenderSandbox
             // The runtime reads its own usage (RUSAGE_SELF or RUSAGE_THREAD) when it ends.
             .Allow("getrusage", Nr.Getrusage, [ArgMatch.Equal32(0, 0)], [ArgMatch.Equal32(0, 1)])
             .Allow("fstat", Nr.Fstat)
-            // Seen (audit log) when a stop request (--timeout, SIGINT, SIGTERM) ends the run:
-            // metadata of a path, never its contents. Not yet traced to its caller.
-            .Allow("lstat", Nr.Lstat)
-            .Allow("stat", Nr.Stat)
             .Allow("lseek", Nr.Lseek)
             .Allow("close", Nr.Close)
             .Allow("exit", Nr.Exit)
