@@ -81,6 +81,9 @@ internal sealed class KvmVcpu(Vcpu vcpu, KvmMachine machine) : IVcpu
         vcpu.SetSpecialRegisters(state.SpecialRegisters);
         vcpu.SetRegisters(state.Registers);
         if (state.Fpu is FpuState fpu) vcpu.SetFpu(fpu);
+        // Part of set-up, not of the first run: its executable page and sigaction come before
+        // the tender's sandbox, which allows neither (docs/security.md).
+        VcpuKicker.EnsureInstalled();
     }
 
     public VcpuExitKind Run()

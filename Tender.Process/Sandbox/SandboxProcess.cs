@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Tender.Host;
 using Tender.Host.Interop;
+using Tender.Host.Seccomp;
 
 namespace Tender.ProcessPlatform.Sandbox;
 
@@ -37,7 +38,7 @@ public sealed unsafe class SandboxProcess : IDisposable
     // x86-64 system call numbers (asm/unistd_64.h) the tender injects.
     private static class Nr
     {
-        public const long Mmap = 9, Munmap = 11, Prctl = 157, Unshare = 272, Seccomp = 317, CloseRange = 436;
+        public const long Mmap = 9, Munmap = 11, Capset = 126, Prctl = 157, Unshare = 272, Seccomp = 317, CloseRange = 436;
     }
 
     private readonly int _pid;
@@ -367,7 +368,7 @@ public sealed unsafe class SandboxProcess : IDisposable
     /// <summary>
     /// Locks the child down for the guest, in this order: resource limits, no_new_privs, every
     /// file descriptor closed, fresh IPC/UTS/network namespaces (when privileged), the vDSO and
-    /// vvar pages unmapped, and finally a seccomp filter that makes every system call trap
+    /// vvar pages unmapped, no capabilities, and finally a seccomp filter that makes every system call trap
     /// (SIGSYS; data 0 for the 64-bit <c>syscall</c>, 1 for a 32-bit entry such as <c>int 0x80</c>).
     /// After this <see cref="Syscall"/> and <see cref="Map"/> throw.
     /// </summary>
@@ -409,6 +410,7 @@ public sealed unsafe class SandboxProcess : IDisposable
         foreach ((ulong start, ulong end, string name) in ReadSpecialMappings())
             Expect(Syscall(Nr.Munmap, start, end - start), $"munmap of {name} at 0x{start:x}-0x{end:x}");
 
+        DropCapabilities();
         InstallSeccompFilter();
         _lockedDown = true;
         UnmapHelper();
@@ -492,48 +494,58 @@ public sealed unsafe class SandboxProcess : IDisposable
     /// The low 16 bits of RET_TRAP arrive as the SIGSYS siginfo's si_errno. The one allowed call
     /// unmaps the gadget it is made from, so no guest instruction can ever match it.
     /// </summary>
+    /// <summary>
+    /// Empties the child's capability sets (capset; after unshare, which needed CAP_SYS_ADMIN).
+    /// The guest has no use for them, and the tender needs it: once the tender drops its own
+    /// capabilities (its self-sandbox, docs/security.md), the kernel lets it read the child's
+    /// memory (process_vm_readv) only if the child's permitted set is a subset of its own.
+    /// The bounding set can stay: with no_new_privs and no execve it can never grant anything.
+    /// </summary>
+    private void DropCapabilities()
+    {
+        // struct __user_cap_header_struct { u32 version; int pid; } then two
+        // struct __user_cap_data_struct { u32 effective, permitted, inheritable; }, all zero.
+        Span<byte> caps = stackalloc byte[8 + 2 * 12];
+        caps.Clear();
+        BitConverter.TryWriteBytes(caps, LibC.LINUX_CAPABILITY_VERSION_3);
+        WriteScratch(0, caps);
+        Expect(Syscall(Nr.Capset, HelperImage.ScratchAddress, HelperImage.ScratchAddress + 8), "capset (all sets empty)");
+    }
+
     private void InstallSeccompFilter()
     {
-        const ushort BPF_LD_W_ABS = 0x20, BPF_JMP_JEQ_K = 0x15, BPF_RET_K = 0x06;
-        const uint AUDIT_ARCH_X86_64 = 0xC000003E, SECCOMP_RET_TRAP = 0x00030000;
-        const uint SECCOMP_RET_ALLOW = 0x7FFF0000;
-        const int filterOffset = 16, Count = 19, Trap = 17, I386 = 18;
-        Span<byte> filter = stackalloc byte[Count * 8];
+        const uint SECCOMP_RET_TRAP = SyscallFilter.SECCOMP_RET_TRAP;
+        const int filterOffset = 16;
+        var bpf = new BpfAssembler();
+        var i386 = bpf.NewLabel();
+        var trap = bpf.NewLabel();
+        bpf.Load(SyscallFilter.OffsetArch);
+        bpf.JumpIfEqual(SyscallFilter.AUDIT_ARCH_X86_64, null, i386);
+        bpf.Load(SyscallFilter.OffsetNr);
+        bpf.JumpIfEqual((uint)Nr.Munmap, null, trap);
         ulong ip = HelperImage.GadgetAddress + 2, helper = HelperImage.LoadAddress, length = HelperImage.MappedSize;
-        WriteInstruction(filter[0..], BPF_LD_W_ABS, 0, 0, 4);
-        WriteInstruction(filter[8..], BPF_JMP_JEQ_K, 0, I386 - 2, AUDIT_ARCH_X86_64);
-        WriteInstruction(filter[16..], BPF_LD_W_ABS, 0, 0, 0);
-        WriteInstruction(filter[24..], BPF_JMP_JEQ_K, 0, Trap - 4, (uint)Nr.Munmap);
-        int at = 4;
-        foreach (var (offset, value) in (ReadOnlySpan<(uint, ulong)>)[(8, ip), (16, helper), (24, length)])
+        foreach (var (offset, value) in (ReadOnlySpan<(uint, ulong)>)[(SyscallFilter.OffsetIp, ip), (SyscallFilter.OffsetArgs, helper), (SyscallFilter.OffsetArgs + 8, length)])
         {
-            WriteInstruction(filter[(8 * at)..], BPF_LD_W_ABS, 0, 0, offset);
-            WriteInstruction(filter[(8 * (at + 1))..], BPF_JMP_JEQ_K, 0, (byte)(Trap - (at + 2)), (uint)value);
-            WriteInstruction(filter[(8 * (at + 2))..], BPF_LD_W_ABS, 0, 0, offset + 4);
-            WriteInstruction(filter[(8 * (at + 3))..], BPF_JMP_JEQ_K, 0, (byte)(Trap - (at + 4)), (uint)(value >> 32));
-            at += 4;
+            bpf.Load(offset);
+            bpf.JumpIfEqual((uint)value, null, trap);
+            bpf.Load(offset + 4);
+            bpf.JumpIfEqual((uint)(value >> 32), null, trap);
         }
-        WriteInstruction(filter[(8 * 16)..], BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW);
-        WriteInstruction(filter[(8 * Trap)..], BPF_RET_K, 0, 0, SECCOMP_RET_TRAP | 0);
-        WriteInstruction(filter[(8 * I386)..], BPF_RET_K, 0, 0, SECCOMP_RET_TRAP | 1);
+        bpf.Return(SyscallFilter.SECCOMP_RET_ALLOW);
+        bpf.Mark(trap);
+        bpf.Return(SECCOMP_RET_TRAP | 0);
+        bpf.Mark(i386);
+        bpf.Return(SECCOMP_RET_TRAP | 1);
+        byte[] filter = bpf.Assemble();
         WriteScratch(filterOffset, filter);
 
         // struct sock_fprog { unsigned short len; (6 bytes padding) struct sock_filter *filter; }
         Span<byte> program = stackalloc byte[16];
-        BitConverter.TryWriteBytes(program[0..], (ushort)Count);
+        BitConverter.TryWriteBytes(program[0..], (ushort)(filter.Length / 8));
         BitConverter.TryWriteBytes(program[8..], HelperImage.ScratchAddress + filterOffset);
         WriteScratch(0, program);
 
-        const ulong SECCOMP_SET_MODE_FILTER = 1;
-        Expect(Syscall(Nr.Seccomp, SECCOMP_SET_MODE_FILTER, 0, HelperImage.ScratchAddress), "seccomp(SECCOMP_SET_MODE_FILTER)");
-
-        static void WriteInstruction(Span<byte> at, ushort code, byte jumpTrue, byte jumpFalse, uint k)
-        {
-            BitConverter.TryWriteBytes(at, code);
-            at[2] = jumpTrue;
-            at[3] = jumpFalse;
-            BitConverter.TryWriteBytes(at[4..], k);
-        }
+        Expect(Syscall(Nr.Seccomp, LibC.SECCOMP_SET_MODE_FILTER, 0, HelperImage.ScratchAddress), "seccomp(SECCOMP_SET_MODE_FILTER)");
     }
 
     private static void Expect(long result, string call)

@@ -17,7 +17,7 @@ internal sealed class RunArguments
 {
     /// <summary>Options whose value may be the next token (so that token is not the kernel).</summary>
     private static readonly HashSet<string> OptionsWithValue =
-        ["--manifest", "--mem", "--timeout", "--trace-format", "--log-level", "--platform"];
+        ["--manifest", "--mem", "--timeout", "--trace-format", "--log-level", "--platform", "--sandbox"];
 
     /// <summary>Every other option `run` has (System.CommandLine would take an unknown one for the
     /// kernel, so unknown options are refused here).</summary>

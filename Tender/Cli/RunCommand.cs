@@ -47,6 +47,12 @@ internal static class RunCommand
         HelpName = "kvm|process|auto",
     };
 
+    private static readonly Option<string?> SandboxOption = new("--sandbox")
+    {
+        Description = "The tender's own seccomp sandbox after set-up (docs/security.md): on (default) or off (for debugging; a system call outside its list kills the tender with SIGSYS, exit status 159)",
+        HelpName = "on|off",
+    };
+
     private static readonly Option<bool> Quiet = new("--quiet", "-q")
     {
         Description = "Show only the guest's output and errors",
@@ -93,6 +99,7 @@ internal static class RunCommand
         command.Options.Add(TraceFormatOption);
         command.Options.Add(TimeoutOption);
         command.Options.Add(PlatformOption);
+        command.Options.Add(SandboxOption);
         command.Options.Add(Quiet);
         command.Options.Add(LogLevel);
         command.Arguments.Add(Kernel);
@@ -136,9 +143,16 @@ internal static class RunCommand
             parse.GetValue(PlatformOption) is null
                 ? $"{Platforms.EnvironmentVariable}={platformText}: expected kvm, process or auto"
                 : $"--platform={platformText}: expected kvm, process or auto");
+        bool sandbox = parse.GetValue(SandboxOption) switch
+        {
+            null or "on" => true,
+            "off" => false,
+            string other => throw new TenderException($"--sandbox={other}: expected on or off"),
+        };
         return new RunOptions
         {
             Platform = platform,
+            Sandbox = sandbox,
             KernelPath = split.Kernel ?? throw new TenderException("run: missing the kernel ELF (usage: tender run [options] kernel.elf [--] [args])"),
             GuestArguments = split.GuestArguments,
             ManifestPath = parse.GetValue(Manifest),

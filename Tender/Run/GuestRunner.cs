@@ -105,6 +105,13 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
         using var stopKicksVcpu = stop.Attach(vcpu); // ends before the vCPU is disposed
         _platform = machine.PlatformName;
         BootPhases.Mark("vCPU started");
+        // Set-up ends here: from now on the tender only serves the guest (docs/security.md).
+        if (options.Sandbox)
+        {
+            TenderSandbox.Install();
+            BootPhases.Mark("sandboxed");
+        }
+        Log.Debug("{Marker}: sandbox {State}", TenderSandbox.SetUpEndMarker, options.Sandbox ? "on" : "off");
         return Loop(vcpu, hypercalls, setup.FaultReporter, ring, pci, setup.ReadOnlyMemory);
     }
 

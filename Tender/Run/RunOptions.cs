@@ -20,6 +20,8 @@ internal sealed record RunOptions
     public IReadOnlyList<PciSupport.PciOption> PciDevices { get; init; } = [];
     /// <summary>--platform (or TENDER_PLATFORM): kvm, process or auto.</summary>
     public PlatformChoice Platform { get; init; } = PlatformChoice.Auto;
+    /// <summary>--sandbox: the tender's own seccomp sandbox after set-up (docs/security.md).</summary>
+    public bool Sandbox { get; init; } = true;
 
     /// <summary>solo5-hvt's default.</summary>
     public const ulong DefaultMemoryMiB = 512;
