@@ -20,8 +20,12 @@ internal sealed record RunOptions
     public IReadOnlyList<PciSupport.PciOption> PciDevices { get; init; } = [];
     /// <summary>--platform (or TENDER_PLATFORM): kvm, process or auto.</summary>
     public PlatformChoice Platform { get; init; } = PlatformChoice.Auto;
-    /// <summary>--sandbox: the tender's own seccomp sandbox after set-up (docs/security.md).</summary>
-    public bool Sandbox { get; init; } = true;
+    /// <summary>
+    /// --sandbox: the tender's own seccomp sandbox after set-up (docs/security.md). The command
+    /// line turns it on unless told otherwise; a caller running guests inside its own process (the
+    /// tests' in-process runs) must ask for it, since it confines that whole process for good.
+    /// </summary>
+    public bool Sandbox { get; init; }
 
     /// <summary>solo5-hvt's default.</summary>
     public const ulong DefaultMemoryMiB = 512;
