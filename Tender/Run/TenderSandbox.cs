@@ -26,13 +26,13 @@ internal static class TenderSandbox
             Clone = 56, Exit = 60, Wait4 = 61, Kill = 62, Fcntl = 72, Flock = 73, Getrusage = 98, Fsync = 74, Fdatasync = 75, Getuid = 102, Sigaltstack = 131,
             Prctl = 157, Gettid = 186, Futex = 202, SchedGetaffinity = 204, ClockGettime = 228, ClockNanosleep = 230,
             ExitGroup = 231, EpollWait = 232, EpollCtl = 233, Tgkill = 234, Waitid = 247, Ppoll = 271,
-            SetRobustList = 273, EpollPwait = 281, ProcessVmReadv = 310, ProcessVmWritev = 311, Getrandom = 318,
+            SetRobustList = 273, EpollPwait = 281, ProcessVmReadv = 310, ProcessVmWritev = 311, Getrandom = 318, Open = 2, Openat = 257, Sysinfo = 99,
             Membarrier = 324, Rseq = 334, PidfdSendSignal = 424, Clone3 = 435, EpollPwait2 = 441, Ptrace = 101;
     }
 
     private const ulong CLONE_THREAD = 0x10000;
     private const ulong PROT_EXEC = 0x4;
-    private const int ENOSYS = 38;
+    private const int ENOSYS = 38, EACCES = 13;
     private const uint TCGETS = 0x5401;
 
     /// <summary>
@@ -145,6 +145,13 @@ internal static class TenderSandbox
             // glibc tries clone3 first and falls back to clone on ENOSYS; clone3's flags are in
             // memory, out of the filter's reach, so only clone (flags in a register) is allowed.
             .Fail("clone3", Nr.Clone3, ENOSYS)
+            // Nothing is opened after set-up, but the runtime probes files lazily: the GC reads
+            // /proc/meminfo for the memory load when it collects (found by the hostile guest).
+            // Such a probe is answered EACCES rather than killing the run: the GC then stops
+            // reading the file and asks sysinfo, and a compromised tender still opens nothing.
+            .Fail("open", Nr.Open, EACCES)
+            .Fail("openat", Nr.Openat, EACCES)
+            .Allow("sysinfo", Nr.Sysinfo)
             .Allow("set_robust_list", Nr.SetRobustList)
             .Allow("rseq", Nr.Rseq)
             .Allow("prctl", Nr.Prctl, [ArgMatch.Equal32(0, 15 /* PR_SET_NAME */)], [ArgMatch.Equal32(0, 16 /* PR_GET_NAME */)])
