@@ -26,7 +26,7 @@ internal static class TenderSandbox
             Clone = 56, Exit = 60, Wait4 = 61, Kill = 62, Fcntl = 72, Flock = 73, Getrusage = 98, Fsync = 74, Fdatasync = 75, Getuid = 102, Sigaltstack = 131,
             Prctl = 157, Gettid = 186, Futex = 202, SchedGetaffinity = 204, ClockGettime = 228, ClockNanosleep = 230,
             ExitGroup = 231, EpollWait = 232, EpollCtl = 233, Tgkill = 234, Waitid = 247, Ppoll = 271,
-            SetRobustList = 273, EpollPwait = 281, ProcessVmReadv = 310, ProcessVmWritev = 311, Getrandom = 318, Open = 2, Openat = 257, Sysinfo = 99,
+            SetRobustList = 273, EpollPwait = 281, ProcessVmReadv = 310, ProcessVmWritev = 311, Getrandom = 318, Open = 2, Openat = 257, Sysinfo = 99, Getrlimit = 97, Prlimit64 = 302,
             Membarrier = 324, Rseq = 334, PidfdSendSignal = 424, Clone3 = 435, EpollPwait2 = 441, Ptrace = 101;
     }
 
@@ -152,6 +152,9 @@ internal static class TenderSandbox
             .Fail("open", Nr.Open, EACCES)
             .Fail("openat", Nr.Openat, EACCES)
             .Allow("sysinfo", Nr.Sysinfo)
+            // ... and its address-space limit: read only (pid 0, no new limit), never set.
+            .Allow("prlimit64", Nr.Prlimit64, [ArgMatch.Equal32(0, 0), ArgMatch.Equal(2, 0)])
+            .Allow("getrlimit", Nr.Getrlimit)
             .Allow("set_robust_list", Nr.SetRobustList)
             .Allow("rseq", Nr.Rseq)
             .Allow("prctl", Nr.Prctl, [ArgMatch.Equal32(0, 15 /* PR_SET_NAME */)], [ArgMatch.Equal32(0, 16 /* PR_GET_NAME */)])
