@@ -2,11 +2,16 @@ using SharpFuzz;
 using Tender.Fuzz;
 
 // The fuzz harness. Under afl-fuzz (scripts/fuzz): `Tender.Fuzz TARGET`, input on stdin through
-// SharpFuzz's fork server. By hand: `--list`, `replay TARGET PATH...` (files or directories; exit 1
+// SharpFuzz's fork server. By hand: `--list`, `--assemblies TARGET` (what to instrument), `replay TARGET PATH...` (files or directories; exit 1
 // on a finding, with the exception), `seed TARGET DIR` (writes the generated seeds).
 if (args.Length == 1 && args[0] == "--list")
 {
     foreach (var t in Targets.All) Console.WriteLine($"{t.Name,-14} {t.Reaches}");
+    return 0;
+}
+if (args.Length == 2 && args[0] == "--assemblies")
+{
+    foreach (var a in Find(args[1]).Assemblies) Console.WriteLine(a);
     return 0;
 }
 if (args.Length >= 2 && args[0] == "replay")
@@ -48,7 +53,7 @@ if (args.Length == 1)
     });
     return 0;
 }
-Console.Error.WriteLine("usage: Tender.Fuzz --list | TARGET | replay TARGET PATH... | seed TARGET DIR");
+Console.Error.WriteLine("usage: Tender.Fuzz --list | --assemblies TARGET | TARGET | replay TARGET PATH... | seed TARGET DIR");
 return 2;
 
 static FuzzTarget Find(string name) => Targets.Find(name)
