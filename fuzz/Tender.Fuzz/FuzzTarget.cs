@@ -16,7 +16,9 @@ public enum FuzzOutcome
 /// A fuzz target: a parser of untrusted bytes, the exceptions that count as its clean rejection,
 /// and the assemblies scripts/fuzz instruments for it (the code under test, not the harness).
 /// Any other exception escapes <see cref="Run"/>: under afl-fuzz that is a crash, in the replay
-/// tests a failure naming the input file.
+/// tests a failure naming the input file. Targets touch the code under test only inside the body:
+/// instrumented code that runs before SharpFuzz's fork server starts (a static initialiser) finds
+/// no coverage map and the process dies.
 /// </summary>
 public sealed class FuzzTarget(string name, string reaches, string[] assemblies, FuzzBody body, params Type[] rejections)
 {

@@ -16,7 +16,9 @@ namespace Tender.Fuzz;
 internal static unsafe class RingTarget
 {
     public const int EntryBytes = 24;
-    public static readonly ulong RingAddress = FuzzGuest.RamSize - HvtRingLayout.AreaSize(4096);
+    /// <summary>The ring at the top of RAM, as the tender places it. A property, not a static field:
+    /// instrumented code must not run before SharpFuzz has set up its coverage map.</summary>
+    public static ulong RingAddress => FuzzGuest.RamSize - HvtRingLayout.AreaSize(4096);
 
     public static readonly FuzzTarget Target = new("ring",
         "Tender.Devices NetRingService.ServiceOnce over ring contents from the input: ent_tail, entries, NET_WRITE/NET_READ buffers, commits",

@@ -18,8 +18,11 @@ namespace Tender.Fuzz;
 /// </summary>
 internal static class StackTargets
 {
-    public static readonly Ipv4Address StackIp = new(10, 0, 0, 2), PeerIp = new(10, 0, 0, 1);
-    public static readonly MacAddress StackMac = new(0x02_00_00_00_00_02), PeerMac = new(0x02_00_00_00_00_01);
+    // Properties, not static fields: instrumented constructors must not run before the fork server.
+    public static Ipv4Address StackIp => new(10, 0, 0, 2);
+    public static Ipv4Address PeerIp => new(10, 0, 0, 1);
+    public static MacAddress StackMac => new(0x02_00_00_00_00_02);
+    public static MacAddress PeerMac => new(0x02_00_00_00_00_01);
     public const ushort TcpPort = 80, UdpPort = 7;
     public const int MaxFrames = 64;
     private static readonly string[] s_assemblies = ["Guest.Stack.dll"];
