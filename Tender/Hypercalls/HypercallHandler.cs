@@ -99,7 +99,7 @@ internal sealed class HypercallHandler
         if (length == 0 || _consoleGone) return null;
         try
         {
-            _console.Write(_ram.GetSpan(data, length));
+            _console.Write(Buffer(data, length));
         }
         catch (IOException e)
         {
@@ -181,7 +181,7 @@ internal sealed class HypercallHandler
             if (error is not null) throw Bad(write ? HvtAbi.BlockWrite : HvtAbi.BlockRead, "data/len", error);
             if (length <= int.MaxValue)
             {
-                Span<byte> buffer = _ram.GetSpan(data, length);
+                Span<byte> buffer = Buffer(data, length);
                 result = write ? device.Write(offset, buffer) : device.Read(offset, buffer);
             }
         }
@@ -209,7 +209,7 @@ internal sealed class HypercallHandler
         if (NetArguments(args, ref trace, out ulong data, out ulong length) is TapDevice tap)
         {
             if (_access.CheckRead(data, length) is string error) throw Bad(HvtAbi.NetWrite, "data/len", error);
-            result = length > (ulong)tap.MaxFrameSize ? DeviceResult.InvalidArgument : tap.Write(_ram.GetSpan(data, length));
+            result = length > (ulong)tap.MaxFrameSize ? DeviceResult.InvalidArgument : tap.Write(Buffer(data, length));
         }
         BinaryPrimitives.WriteInt32LittleEndian(args[24..], (int)result);
         trace.Result = (int)result;
@@ -225,7 +225,7 @@ internal sealed class HypercallHandler
             // The device wants room for the largest frame; a smaller buffer is the guest's error.
             if (length <= int.MaxValue)
             {
-                result = tap.Read(_ram.GetSpan(data, length), out int received);
+                result = tap.Read(Buffer(data, length), out int received);
                 if (result == DeviceResult.Ok)
                 {
                     BinaryPrimitives.WriteUInt64LittleEndian(args[16..], (ulong)received);
@@ -237,6 +237,14 @@ internal sealed class HypercallHandler
         trace.Result = (int)result;
         return null;
     }
+
+    /// <summary>
+    /// The guest buffer [data, data + length), already checked with <see cref="GuestAccessMap"/>.
+    /// A zero-length buffer touches nothing, so the access map passes it whatever its address:
+    /// it is an empty span then, never a look-up of an address that may lie outside RAM (found by
+    /// fuzzing: NETREAD with len 0 and a wild pointer ended the tender with an unhandled exception).
+    /// </summary>
+    private Span<byte> Buffer(ulong data, ulong length) => length == 0 ? Span<byte>.Empty : _ram.GetSpan(data, length);
 
     private static GuestCrashException Bad(int n, string field, string reason) =>
         new($"invalid hypercall argument: {HvtAbi.Name(n)} {field}: {reason}");
