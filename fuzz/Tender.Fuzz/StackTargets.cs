@@ -29,22 +29,22 @@ internal static class StackTargets
 
     public static readonly FuzzTarget Ethernet = new("ethernet",
         "Guest.Stack Ethernet.TryParse and the stack's frame dispatch (whole frames from the input)", s_assemblies,
-        input => RunFrames(input, Layer.Ethernet));
+        input => _ = RunFrames(input, Layer.Ethernet));
     public static readonly FuzzTarget Arp = new("arp",
         "Guest.Stack Arp.TryParse and the ARP cache/reply path (ARP payloads in valid Ethernet frames)", s_assemblies,
-        input => RunFrames(input, Layer.Arp));
+        input => _ = RunFrames(input, Layer.Arp));
     public static readonly FuzzTarget Ipv4 = new("ipv4",
         "Guest.Stack Ipv4.TryParse (header, options, lengths, checksum, fragments) and protocol dispatch", s_assemblies,
-        input => RunFrames(input, Layer.Ipv4));
+        input => _ = RunFrames(input, Layer.Ipv4));
     public static readonly FuzzTarget Icmp = new("icmp",
         "Guest.Stack ICMP input (echo, unreachable) behind a valid IPv4 header, checksum filled in", s_assemblies,
-        input => RunFrames(input, Layer.Icmp));
+        input => _ = RunFrames(input, Layer.Icmp));
     public static readonly FuzzTarget Udp = new("udp",
         "Guest.Stack Udp.TryParse and UDP delivery/port-unreachable behind a valid IPv4 header, checksum filled in", s_assemblies,
-        input => RunFrames(input, Layer.Udp));
+        input => _ = RunFrames(input, Layer.Udp));
     public static readonly FuzzTarget Tcp = new("tcp",
         "Guest.Stack Tcp.TryParse/ParseOptions and the TCP state machine (listener, handshake, data, FIN/RST, out-of-order) behind a valid IPv4 header", s_assemblies,
-        input => RunFrames(input, Layer.Tcp));
+        input => _ = RunFrames(input, Layer.Tcp));
 
     private enum Layer { Ethernet, Arp, Ipv4, Icmp, Udp, Tcp }
 
@@ -93,7 +93,12 @@ internal static class StackTargets
         }
     }
 
-    private static void RunFrames(ReadOnlySpan<byte> input, Layer layer)
+    /// <summary>Runs target's input and returns the stack's counters (for tests that check a seed
+    /// reaches what it is meant to: a handshake, an echo).</summary>
+    internal static StackCounters Counters(string target, ReadOnlySpan<byte> input) =>
+        RunFrames(input, Enum.Parse<Layer>(target, ignoreCase: true));
+
+    private static StackCounters RunFrames(ReadOnlySpan<byte> input, Layer layer)
     {
         var config = new StackConfig();
         if (config.ApplyCommandLine("--ipv4=10.0.0.2/24 --ipv4-gateway=10.0.0.1") != ConfigError.None)
@@ -103,9 +108,10 @@ internal static class StackTargets
         stack.Listen(TcpPort, 4, out var listener);
         stack.UdpBind(UdpPort, out var udp);
         ulong now = 1_000_000_000;
+        var open = new List<TcpHandle>();
         // The peer announces itself, so replies go out at once instead of waiting for ARP.
         wire.Inbound.Enqueue(ArpFrame(Guest.Stack.Arp.OpRequest, PeerMac, PeerIp, default, StackIp));
-        Poll(stack, ref now, 0, listener, udp);
+        Poll(stack, ref now, 0, listener, udp, open);
 
         int at = 0;
         for (int n = 0; n < MaxFrames && at < input.Length; n++)
@@ -116,25 +122,34 @@ internal static class StackTargets
             at += chunk.Length;
             Parse(chunk, layer);
             wire.Inbound.Enqueue(Frame(chunk, layer, wire.Isn));
-            Poll(stack, ref now, 10_000_000, listener, udp);
+            Poll(stack, ref now, 10_000_000, listener, udp, open);
         }
         // Let the timers run: delayed ACK, retransmission, ARP expiry, TIME-WAIT.
-        Poll(stack, ref now, 2_000_000_000, listener, udp);
-        Poll(stack, ref now, 70_000_000_000, listener, udp);
+        Poll(stack, ref now, 2_000_000_000, listener, udp, open);
+        Poll(stack, ref now, 70_000_000_000, listener, udp, open);
+        return stack.Counters;
     }
 
-    /// <summary>One poll, then what an application does: accept, read, echo back, answer UDP.</summary>
-    private static void Poll(NetStack<Nic> stack, ref ulong now, ulong advance, ListenerHandle listener, UdpHandle udp)
+    /// <summary>One poll, then what an echo server does: accept, echo what was read, close on a
+    /// 'q' or once the peer has closed; answer UDP.</summary>
+    private static void Poll(NetStack<Nic> stack, ref ulong now, ulong advance, ListenerHandle listener, UdpHandle udp, List<TcpHandle> open)
     {
         now += advance;
         stack.Poll(now);
         stack.CheckInvariants();
         Span<byte> buffer = stackalloc byte[2048];
-        while (stack.TryAccept(listener, out var c))
+        while (stack.TryAccept(listener, out var accepted)) open.Add(accepted);
+        for (int i = open.Count - 1; i >= 0; i--)
         {
+            var c = open[i];
             int read = stack.Read(c, buffer);
             if (read > 0) stack.Write(c, buffer[..read]);
-            if (read > 0 && buffer[0] == (byte)'q') stack.Close(c);
+            // A closed handle is invalid from then on (its slot may serve a new connection).
+            if ((read > 0 && buffer[0] == (byte)'q') || stack.GetState(c) is TcpState.CloseWait or TcpState.Closed)
+            {
+                stack.Close(c);
+                open.RemoveAt(i);
+            }
         }
         while (stack.UdpPending(udp) > 0)
         {
