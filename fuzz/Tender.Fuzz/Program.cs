@@ -56,5 +56,10 @@ if (args.Length == 1)
 Console.Error.WriteLine("usage: Tender.Fuzz --list | --assemblies TARGET | TARGET | replay TARGET PATH... | seed TARGET DIR");
 return 2;
 
-static FuzzTarget Find(string name) => Targets.Find(name)
-    ?? throw new ArgumentException($"unknown fuzz target '{name}' (known: {string.Join(", ", Targets.All.Select(t => t.Name))})");
+static FuzzTarget Find(string name)
+{
+    if (Targets.Find(name) is FuzzTarget t) return t;
+    Console.Error.WriteLine($"fuzz: unknown target '{name}' (known: {string.Join(", ", Targets.All.Select(t => t.Name))})");
+    Environment.Exit(2);
+    return null!;
+}
