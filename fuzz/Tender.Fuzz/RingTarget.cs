@@ -11,7 +11,8 @@ namespace Tender.Fuzz;
 /// A bad buffer or tail is a <see cref="NetRingFault"/>, reported, not thrown: no exception is clean.
 /// <para>Input: byte 0 = frames waiting on the wire (bits 0-1) and "raw tail" (bit 2); byte 1 = entry
 /// count (mod 65); with raw tail a u32 LE ent_tail follows; then the entries, 24 bytes each
-/// (op u32, handle u32, data u64, length u32, id u32, all LE); the rest is the memory image at 0x1000.</para>
+/// (op u32, handle u32, data u64, length u32, id u32, all LE); the rest is the memory image at 0x1000
+/// (up to the ring).</para>
 /// </summary>
 internal static unsafe class RingTarget
 {
@@ -37,10 +38,14 @@ internal static unsafe class RingTarget
         }
         int entriesAt = at;
         at = Math.Min(input.Length, at + entries * EntryBytes);
-        guest.LoadImage(input[at..], FuzzGuest.RamSize);
+        ulong ringAddress = RingAddress;
+        guest.LoadImage(input[at..], ringAddress);
         guest.ResetWire(flags & 3);
 
-        var area = new NetRingArea(guest.Ram.UnsafeHostPointer + RingAddress, RingAddress);
+        // As the tender: the engine set up first (it clears the ring), then the guest writes it.
+        var area = new NetRingArea(guest.Ram.UnsafeHostPointer + ringAddress, ringAddress);
+        var access = new GuestBufferAccess(guest.Ram, FuzzGuest.AccessMap(ringAddress));
+        using var service = new NetRingService(area, access, [null, null, guest.Nic], new NetRingOptions { StartThread = false });
         Span<byte> e = stackalloc byte[EntryBytes];
         for (int i = 0; i < entries; i++)
         {
@@ -56,8 +61,6 @@ internal static unsafe class RingTarget
         }
         area.Word(HvtRingLayout.EntTailOffset) = tail;
 
-        var access = new GuestBufferAccess(guest.Ram, FuzzGuest.AccessMap(RingAddress));
-        using var service = new NetRingService(area, access, [null, null, guest.Nic], new NetRingOptions { StartThread = false });
         service.ServiceOnce();
         // The guest may publish more while the engine runs: a second pass sees the same tail again.
         service.ServiceOnce();

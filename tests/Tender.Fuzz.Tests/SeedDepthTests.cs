@@ -43,3 +43,41 @@ public class SeedDepthTests
         Assert.Equal(2UL, Run("arp", "request")[Counter.ArpRequestsReceived]); // the harness's own, then the seed's
     }
 }
+
+/// <summary>The device seeds do what they were written for: frames really go out and come in.</summary>
+public class DeviceSeedDepthTests
+{
+    private static byte[] Seed(string target, string name) => File.ReadAllBytes(Path.Combine(Corpus.CorpusDirectory(target), name));
+
+    private static int PeerReceives()
+    {
+        var buffer = new byte[2048];
+        return FuzzGuest.Instance.Peer.Read(buffer, out int length) == Tender.Devices.DeviceResult.Ok ? length : -1;
+    }
+
+    [Fact]
+    public void The_ring_seeds_send_a_frame_and_commit_a_received_one()
+    {
+        var ring = Targets.Find("ring")!;
+        Assert.Equal(FuzzOutcome.Accepted, ring.Run(Seed("ring", "write")));
+        Assert.Equal(60, PeerReceives());
+
+        Assert.Equal(FuzzOutcome.Accepted, ring.Run(Seed("ring", "read")));
+        var commit = FuzzGuest.Instance.Ram.GetSpan(RingTarget.RingAddress + (ulong)Tender.Devices.HvtRingLayout.CommitOffset(0), 16);
+        Assert.Equal(7u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(commit));        // the entry's id
+        Assert.Equal(0, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(commit[4..]));     // SOLO5_R_OK
+        Assert.Equal(60u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(commit[8..]));  // the waiting frame
+    }
+
+    [Fact]
+    public void The_hypercall_seed_writes_a_frame_and_reads_the_waiting_one()
+    {
+        Assert.Equal(FuzzOutcome.Accepted, Targets.Find("hypercalls")!.Run(Seed("hypercalls", "netwrite-netread")));
+        Assert.Equal(60, PeerReceives());
+        var write = FuzzGuest.Instance.Ram.GetSpan(0x1000, 32);
+        var read = FuzzGuest.Instance.Ram.GetSpan(0x1040, 32);
+        Assert.Equal(0, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(write[24..]));  // NETWRITE ret OK
+        Assert.Equal(0, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(read[24..]));   // NETREAD ret OK
+        Assert.Equal(60UL, System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(read[16..])); // its length
+    }
+}
