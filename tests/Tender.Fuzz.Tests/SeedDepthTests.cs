@@ -81,3 +81,27 @@ public class DeviceSeedDepthTests
         Assert.Equal(60UL, System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(read[16..])); // its length
     }
 }
+
+/// <summary>The 82599 seeds bring the device up the way a driver does, then move a frame each way.</summary>
+public class IxgbeSeedDepthTests
+{
+    private static IxgbeTarget.Observed Run(string seed) =>
+        IxgbeTarget.Run(File.ReadAllBytes(Path.Combine(Corpus.CorpusDirectory("ixgbe"), seed)));
+
+    [Fact]
+    public void The_initialisation_seed_brings_the_link_up_without_device_errors()
+    {
+        var o = Run("init");
+        Assert.True(o.LinkUp);
+        Assert.Equal(0, o.Errors);
+    }
+
+    [Fact]
+    public void The_receive_and_transmit_seeds_move_one_frame_each()
+    {
+        var rx = Run("init-receive");
+        Assert.Equal((1, 0L), (rx.Received, rx.Errors));
+        var tx = Run("init-transmit");
+        Assert.Equal((1, 0L), (tx.Transmitted, tx.Errors));
+    }
+}
