@@ -620,6 +620,10 @@ public sealed partial class NetStack<TNic>
     private void ProcessFin(TcpConnection c)
     {
         c.RcvNxt++;
+        // The FIN ends the peer's byte stream: bytes it sent beyond it, held out of order, can never
+        // be delivered, and a range starting at the new rcv.nxt would break the ranges' invariant
+        // (found by fuzzing: fuzz/regressions/tcp).
+        c.Ooo.Clear();
         c.AckNow = true; c.NeedOutput = true;
         switch (c.State)
         {

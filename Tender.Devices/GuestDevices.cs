@@ -39,6 +39,18 @@ public sealed class GuestDevices : IDisposable
         _nets = new TapDevice?[handles];
     }
 
+    /// <summary>Devices opened elsewhere, by handle (the fuzz harness's block file and socket-pair NIC);
+    /// this object owns them from now on.</summary>
+    internal static GuestDevices Of(IReadOnlyList<BlockDevice?> blocks, IReadOnlyList<TapDevice?> nets)
+    {
+        var devices = new GuestDevices(Math.Max(blocks.Count, nets.Count));
+        for (int h = 0; h < blocks.Count; h++)
+            if (blocks[h] is BlockDevice b) devices._blocks[h] = devices.Own(b);
+        for (int h = 0; h < nets.Count; h++)
+            if (nets[h] is TapDevice n) devices._nets[h] = devices.Own(n);
+        return devices;
+    }
+
     /// <summary>Handles 0 .. Count-1 (entry 0 is Solo5's reserved entry).</summary>
     public int HandleCount => _blocks.Length;
 

@@ -26,6 +26,14 @@ public sealed unsafe class TapDevice : IDisposable
         GuestMac = guestMac;
     }
 
+    /// <summary>
+    /// A device over a descriptor that carries whole frames but is not a TAP (one end of
+    /// <see cref="FileDescriptor.DatagramPair"/>): the fuzz harness drives the hypercalls and the
+    /// ring engine through it. Takes ownership of fd.
+    /// </summary>
+    internal static TapDevice OverDescriptor(FileDescriptor fd, string name, int mtu, MacAddress guestMac) =>
+        new(fd, name, mtu, guestMac);
+
     /// <summary>The interface's name as the kernel reports it.</summary>
     public string InterfaceName { get; }
     /// <summary>The interface's MTU when the device was opened (the guest is told this one).</summary>

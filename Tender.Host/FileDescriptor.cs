@@ -32,5 +32,17 @@ public sealed class FileDescriptor : SafeHandle
         return new FileDescriptor(fd);
     }
 
+    /// <summary>
+    /// A connected pair of non-blocking AF_UNIX datagram sockets: frames stay whole, as on a TAP,
+    /// so the fuzz harness can stand one in for a NIC without CAP_NET_ADMIN.
+    /// </summary>
+    public static unsafe (FileDescriptor A, FileDescriptor B) DatagramPair()
+    {
+        int* pair = stackalloc int[2];
+        if (LibC.SocketPair(LibC.AF_UNIX, LibC.SOCK_DGRAM | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, 0, pair) < 0)
+            throw HostException.FromLastError("socketpair");
+        return (new FileDescriptor(pair[0]), new FileDescriptor(pair[1]));
+    }
+
     protected override bool ReleaseHandle() => LibC.Close((int)handle) == 0;
 }

@@ -157,6 +157,9 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
     public static partial int Socket(int domain, int type, int protocol);
 
+    [LibraryImport(Lib, EntryPoint = "socketpair", SetLastError = true)]
+    public static unsafe partial int SocketPair(int domain, int type, int protocol, int* pair);
+
     [LibraryImport(Lib, EntryPoint = "bind", SetLastError = true)]
     public static partial int Bind(int fd, void* address, uint addressLength);
 

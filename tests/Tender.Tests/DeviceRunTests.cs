@@ -234,8 +234,9 @@ public sealed class DeviceRunTests(ITestOutputHelper output) : IDisposable
         var v = HexLines(r.Stdout);
         if (guest == "net_echo")
         {
-            Assert.Equal([2UL, 2, 2, 2, 2], v[..5]); // oversize write, runt, small read buffer, handles 5 and 0
-            Assert.Equal((ulong)(frames.Count + 32), v[5]);
+            // Oversize write, runt, small read buffer, handles 5 and 0, 0-byte write and read at a wild address.
+            Assert.Equal([2UL, 2, 2, 2, 2, 2, 2], v[..7]);
+            Assert.Equal((ulong)(frames.Count + 32), v[7]);
         }
         else
         {

@@ -1,6 +1,7 @@
-# Network echo guest over the NET hypercalls, NIC handle 1. First prints the ret of five bad
+# Network echo guest over the NET hypercalls, NIC handle 1. First prints the ret of seven bad
 # requests (hex lines: oversize write, runt write, read into a buffer smaller than MTU + 14,
-# write on handle 5, read on handle 0), then "ready", then sends every received frame back with
+# write on handle 5, read on handle 0, write and read of 0 bytes at an address far outside guest
+# memory), then "ready", then sends every received frame back with
 # source and destination MAC swapped until COUNT frames were echoed: prints "echoed" and the
 # count and halts 0. Halts 3 if nothing arrives for 5 s.
     .include "lib.inc"
@@ -40,6 +41,17 @@ _start:
     xorl %esi, %esi
     leaq buf(%rip), %rdx
     movq %r13, %rcx
+    call bad
+    # Zero-length buffers touch nothing, wherever they point (fuzz/regressions/hypercalls).
+    movl $HC_NETWRITE, %edi
+    movl $1, %esi
+    movabsq $0xdd0000000000, %rdx
+    xorl %ecx, %ecx
+    call bad
+    movl $HC_NETREAD, %edi
+    movl $1, %esi
+    movabsq $0xdd0000000000, %rdx
+    xorl %ecx, %ecx
     call bad
     leaq ready(%rip), %rdi
     call lib_puts_cstr
