@@ -67,18 +67,8 @@ public sealed unsafe class PacketSocket : IDisposable
         long start = Stopwatch.GetTimestamp();
         while (true)
         {
-            LibC.SockAddrLl from;
-            uint fromLength = (uint)sizeof(LibC.SockAddrLl);
-            nint n;
-            fixed (byte* p = buffer)
-                n = LibC.RecvFrom(_fd.Fd, p, (nuint)buffer.Length, 0, &from, &fromLength);
-            if (n >= 0)
-            {
-                if (from.PacketType == LibC.PACKET_OUTGOING) continue;
-                return buffer[..(int)n];
-            }
-            int errno = Marshal.GetLastSystemError();
-            if (errno != LibC.EAGAIN && errno != LibC.EINTR) throw new HostException("recvfrom AF_PACKET", errno);
+            int n = TryReceive(buffer);
+            if (n >= 0) return buffer[..n];
             if (Stopwatch.GetElapsedTime(start) > timeout) return null;
             Thread.Sleep(1);
         }
