@@ -76,7 +76,8 @@ namespace BulkTcp
                 + k[Guest.Stack.Counter.TxBatches].ToString() + " batches, ring kicks " + GuestBindings.NetDevice.RingKicks.ToString()
                 + "; tcp: " + k[Guest.Stack.Counter.TcpRetransmitTimeouts].ToString() + " RTOs, " + k[Guest.Stack.Counter.TcpFastRetransmits].ToString()
                 + " fast retransmits, " + k[Guest.Stack.Counter.TcpDuplicateAcks].ToString() + " dup ACKs, "
-                + k[Guest.Stack.Counter.TcpOutOfOrderQueued].ToString() + " out-of-order, " + k[Guest.Stack.Counter.TxQueueFull].ToString() + " tx queue full";
+                + k[Guest.Stack.Counter.TcpOutOfOrderQueued].ToString() + " out-of-order, "
+                + k[Guest.Stack.Counter.TcpOutOfOrderDropped].ToString() + " out-of-order dropped, " + k[Guest.Stack.Counter.TxQueueFull].ToString() + " tx queue full";
         }
 
         /// <summary>"BYTES bytes, checksum X, T ms (R Mbit/s)" for a transfer that took <paramref name="ns"/> nanoseconds.</summary>

@@ -601,6 +601,26 @@ public class TcpScriptTests
     }
 
     [Fact]
+    public void By_default_thirty_holes_in_the_window_keep_every_out_of_order_segment()
+    {
+        // A 1 MiB window on a wire losing 5% holds dozens of holes at once; each segment dropped
+        // for want of a range is one the sender must send again (the lossy-wire soak resent a third
+        // of its stream with 4 ranges).
+        var h = new StackHarness().Started();
+        var p = new TcpPeer(h);
+        var c = p.OpenPassive(out _);
+        for (uint i = 1; i <= 30; i++) p.Send(Ack, p.Seq + i * 20, p.StackIsn + 1, new byte[10]);
+        p.Poll();
+        Assert.Equal(30UL, h.Counters[Counter.TcpOutOfOrderQueued]);
+        Assert.Equal(0UL, h.Counters[Counter.TcpOutOfOrderDropped]);
+        // The holes fill from the front: the first 10 bytes and each hole after a range, in turn.
+        p.Send(Ack, p.Seq, p.StackIsn + 1, new byte[20]);
+        for (uint i = 1; i < 30; i++) p.Send(Ack, p.Seq + i * 20 + 10, p.StackIsn + 1, new byte[10]);
+        p.Poll();
+        Assert.Equal(30 * 20 + 10, h.Stack.Read(c, new byte[1000]));
+    }
+
+    [Fact]
     public void Acks_are_delayed_for_one_segment_but_sent_at_once_for_every_second()
     {
         var h = new StackHarness().Started();
