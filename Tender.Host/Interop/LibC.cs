@@ -18,6 +18,10 @@ internal static unsafe partial class LibC
     public const int O_RDWR = 0x2;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
+    public const int O_CREAT = 0x40;
+    public const int O_EXCL = 0x80;
+    public const int O_NOFOLLOW = 0x20000;
+    public const int O_DIRECTORY = 0x10000;
 
     // errno values.
     public const int EPERM = 1;
@@ -101,6 +105,9 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Open(string path, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "openat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Openat(int directoryFd, string path, int flags, uint mode);
 
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);

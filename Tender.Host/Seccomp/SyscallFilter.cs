@@ -39,7 +39,9 @@ public sealed class SyscallFilter
     private const uint X32SyscallBit = 0x40000000;
 
     /// <summary>One entry of the list.</summary>
-    public sealed record Rule(string Name, int Number, uint Action, IReadOnlyList<ArgMatch[]> WhenAny);
+    /// <summary>One entry of the list; <paramref name="Otherwise"/> is the action when the number
+    /// matches and no pattern does (null: the filter's default action).</summary>
+    public sealed record Rule(string Name, int Number, uint Action, IReadOnlyList<ArgMatch[]> WhenAny, uint? Otherwise = null);
 
     private readonly List<Rule> _rules = [];
 
@@ -50,6 +52,13 @@ public sealed class SyscallFilter
 
     /// <summary>The call fails with this errno instead of running.</summary>
     public SyscallFilter Fail(string name, int number, int errno) => Add(new Rule(name, number, SECCOMP_RET_ERRNO | (uint)errno, []));
+
+    /// <summary>Allows the call when its arguments match one of the patterns; otherwise it fails with this errno.</summary>
+    public SyscallFilter AllowOrFail(string name, int number, int errno, params ArgMatch[][] whenAny)
+    {
+        if (whenAny.Length == 0) throw new InvalidOperationException($"{name}: AllowOrFail needs an argument pattern");
+        return Add(new Rule(name, number, SECCOMP_RET_ALLOW, whenAny, SECCOMP_RET_ERRNO | (uint)errno));
+    }
 
     private SyscallFilter Add(Rule rule)
     {
@@ -96,7 +105,7 @@ public sealed class SyscallFilter
                     bpf.Return(rule.Action);
                     bpf.Mark(mismatch);
                 }
-                bpf.Return(defaultAction);   // the number matched, its arguments did not
+                bpf.Return(rule.Otherwise ?? defaultAction);   // the number matched, its arguments did not
             }
             bpf.Mark(next);
         }

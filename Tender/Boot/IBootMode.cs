@@ -138,6 +138,12 @@ public sealed class BootSetup
     /// </summary>
     public HaltCookieReader? HaltCookie { get; init; }
 
+    /// <summary>
+    /// The CPU state a non-zero HALT cookie saved, if this mode's cookie holds one (Solo5 mode's
+    /// trap frame): a core dump of the abort shows the trapping instruction, not the HALT.
+    /// </summary>
+    public HaltTrapFrameReader? HaltTrapFrame { get; init; }
+
     /// <summary>Lines describing the memory layout, for the debug log and crash reports.</summary>
     public IReadOnlyList<string> LayoutDescription { get; init; } = [];
 
@@ -153,6 +159,9 @@ public readonly record struct ReadOnlyRange(ulong Start, ulong End, string What)
 /// can read them) into the text shown after "guest aborted: ", or null to show nothing more.
 /// </summary>
 public delegate string? HaltCookieReader(ReadOnlySpan<byte> bytesAtCookie);
+
+/// <summary>The saved CPU state in the bytes at a HALT cookie, or null (<see cref="BootSetup.HaltTrapFrame"/>).</summary>
+public delegate GuestFault? HaltTrapFrameReader(ReadOnlySpan<byte> bytesAtCookie);
 
 /// <summary>
 /// A boot mode's private channel for CPU exceptions: deprivileged mode's CPL 0 fault stub reports

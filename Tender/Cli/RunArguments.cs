@@ -6,8 +6,9 @@ namespace Tender.Cli;
 /// <list type="bullet">
 /// <item>solo5-hvt's device flags, whose option name carries the device name after a colon
 ///   (<c>--net:service=tap0</c>, <c>--block-sector-size:disk=4096</c>);</item>
-/// <item><c>--trace</c> alone (trace to stderr) versus <c>--trace=FILE</c>: an optional value
-///   must be attached with '=', or <c>--trace kernel.elf</c> would take the kernel as the file;</item>
+/// <item><c>--trace</c> alone (trace to stderr) versus <c>--trace=FILE</c>, and <c>--dumpcore</c>
+///   versus <c>--dumpcore=DIR</c>: an optional value must be attached with '=', or
+///   <c>--trace kernel.elf</c> would take the kernel as the file;</item>
 /// <item>the kernel and the guest's arguments: the first operand is the kernel, and everything
 ///   after it belongs to the guest, even tokens that look like options (one leading <c>--</c> is
 ///   dropped); a <c>--</c> before the kernel (solo5-hvt's spelling) is accepted too.</item>
@@ -32,6 +33,8 @@ internal sealed class RunArguments
     public List<PciSupport.PciOption> PciDevices { get; } = [];
     public bool Trace { get; private set; }
     public string? TracePath { get; private set; }
+    /// <summary>--dumpcore (".") or --dumpcore=DIR; null without either.</summary>
+    public string? DumpCoreDirectory { get; private set; }
     public string? Kernel { get; private set; }
     public List<string> GuestArguments { get; } = [];
 
@@ -71,6 +74,18 @@ internal sealed class RunArguments
                 if (path.Length == 0) throw new TenderException("--trace=: the file name is empty (use --trace alone for stderr)");
                 result.Trace = true;
                 result.TracePath = path;
+                continue;
+            }
+            if (token == "--dumpcore")
+            {
+                result.DumpCoreDirectory = ".";
+                continue;
+            }
+            if (token.StartsWith("--dumpcore=", StringComparison.Ordinal))
+            {
+                string directory = token["--dumpcore=".Length..];
+                if (directory.Length == 0) throw new TenderException("--dumpcore=: the directory name is empty (use --dumpcore alone for the current directory)");
+                result.DumpCoreDirectory = directory;
                 continue;
             }
             if (token.StartsWith("--pci:", StringComparison.Ordinal))

@@ -29,6 +29,14 @@ internal static class RunCommand
         Arity = ArgumentArity.ZeroOrOne,
     };
 
+    // Declared for --help only, like --trace: RunArguments takes --dumpcore and --dumpcore=DIR.
+    private static readonly Option<string?> DumpCore = new("--dumpcore")
+    {
+        Description = "When the guest crashes or aborts, write an ELF core file core.tender.PID (gdb guest.elf core) into the current directory, or into DIR with --dumpcore=DIR",
+        HelpName = "DIR",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
     private static readonly Option<string> TraceFormatOption = new("--trace-format")
     {
         Description = "Trace format: text (default) or json (one JSON object per line)",
@@ -97,6 +105,7 @@ internal static class RunCommand
         command.Options.Add(Memory);
         command.Options.Add(Trace);
         command.Options.Add(TraceFormatOption);
+        command.Options.Add(DumpCore);
         command.Options.Add(TimeoutOption);
         command.Options.Add(PlatformOption);
         command.Options.Add(SandboxOption);
@@ -160,6 +169,7 @@ internal static class RunCommand
             Trace = split.Trace,
             TracePath = split.TracePath,
             TraceFormat = format,
+            DumpCoreDirectory = split.DumpCoreDirectory,
             Timeout = timeout,
             TimeoutText = timeoutText,
             Devices = split.Devices,

@@ -125,12 +125,16 @@ internal sealed class HypercallHandler
         return null;
     }
 
+    /// <summary>The cookie of the HALT that ended the run (0: none).</summary>
+    public ulong HaltCookie { get; private set; }
+
     private RunOutcome? Halt(Span<byte> args, ref TraceRecord trace)
     {
         ulong cookie = BinaryPrimitives.ReadUInt64LittleEndian(args);
         int status = BinaryPrimitives.ReadInt32LittleEndian(args[8..]);
         trace.A0 = cookie;
         trace.A1 = (ulong)(long)status;
+        HaltCookie = cookie;
         if (cookie == 0) return RunOutcome.Halted(status & 0xFF);
         return RunOutcome.Aborted(ReadAbortMessage(cookie));
     }

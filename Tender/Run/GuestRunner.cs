@@ -22,6 +22,8 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
     {
         long bootTimestamp = Stopwatch.GetTimestamp();
         var elf = ElfImage.Load(options.KernelPath);
+        // Opened first: a --dumpcore directory that cannot be used fails the run before it starts.
+        using var dumper = options.DumpCoreDirectory is string dumpDirectory ? CoreDumper.Open(dumpDirectory) : null;
         var mode = BootModes.For(elf.Kind);
         var manifest = ManifestSource.Resolve(options.ManifestPath, elf);
         using var pci = PciSupport.PciAttachment.Match(manifest, options.PciDevices);
@@ -104,11 +106,15 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
         using var ring = ringSpace == 0 ? null : StartRing(ram, ringAddress, setup.GuestAccess, devices, tracer);
         using var stopKicksVcpu = stop.Attach(vcpu); // ends before the vCPU is disposed
         _platform = machine.PlatformName;
+        _dumper = dumper;
+        _haltTrapFrame = setup.HaltTrapFrame;
+        _dumpGuest = new CoreDumper.Guest(setup.AddressSpace, ram, Path.GetFileName(options.KernelPath),
+            commandLine.Length == 0 ? options.KernelPath : options.KernelPath + " " + commandLine);
         BootPhases.Mark("vCPU started");
         // Set-up ends here: from now on the tender only serves the guest (docs/security.md).
         if (options.Sandbox)
         {
-            TenderSandbox.Install();
+            TenderSandbox.Install(dumper?.DirectoryFd);
             BootPhases.Mark("sandboxed");
         }
         Log.Debug("{Marker}: sandbox {State}", TenderSandbox.SetUpEndMarker, options.Sandbox ? "on" : "off");
@@ -116,6 +122,9 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
     }
 
     private string _platform = "";
+    private CoreDumper? _dumper;
+    private HaltTrapFrameReader? _haltTrapFrame;
+    private CoreDumper.Guest? _dumpGuest;
     private bool _firstExit;
 
     private unsafe NetRingService StartRing(GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, HypercallTracer? tracer)
@@ -187,6 +196,9 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
                             if (hypercalls.Handle(n, io.Value) is RunOutcome end)
                             {
                                 BootPhases.Mark("halt");
+                                // An abort (status 255, Solo5's SOLO5_EXIT_ABORT) is dumped as solo5-hvt's
+                                // dumpcore module does: the registers are those of the HALT.
+                                if (end.ExitCode == RunOutcome.Abort) DumpCore(vcpu, TrapFrameAt(hypercalls.HaltCookie), end.Description, signal: 6);
                                 FinishRing(ring);
                                 return end;
                             }
@@ -269,6 +281,21 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
     {
         Console.Out.Flush();
         Console.Error.Write(CrashReport.Build(headline, details, vcpu, _platform, fault));
+        DumpCore(vcpu, fault, headline);
         return RunOutcome.Crashed(headline);
+    }
+
+    private void DumpCore(IVcpu vcpu, GuestFault? fault, string crash, int? signal = null)
+    {
+        if (_dumper is null || _dumpGuest is null) return;
+        Console.Error.WriteLine("tender: " + _dumper.Dump(_dumpGuest, vcpu, fault, signal ?? CoreDumper.SignalFor(fault), crash));
+    }
+
+    /// <summary>The state saved at a HALT cookie, where the boot mode's cookie holds one (Solo5's trap frame).</summary>
+    private GuestFault? TrapFrameAt(ulong cookie)
+    {
+        if (cookie == 0 || _haltTrapFrame is null || _dumpGuest is null) return null;
+        // The tender's mapping of guest RAM, bounds-checked; the frame is only read.
+        return _dumpGuest.Ram.TryGetSpan(cookie, Boot.Solo5.Solo5HaltCookie.TrapFrameSize, out var bytes, out _) ? _haltTrapFrame(bytes) : null;
     }
 }

@@ -26,6 +26,8 @@ internal sealed record RunOptions
     /// tests' in-process runs) must ask for it, since it confines that whole process for good.
     /// </summary>
     public bool Sandbox { get; init; }
+    /// <summary>--dumpcore[=DIR]: where a crashed or aborted guest's core file goes; null: none.</summary>
+    public string? DumpCoreDirectory { get; init; }
 
     /// <summary>solo5-hvt's default.</summary>
     public const ulong DefaultMemoryMiB = 512;

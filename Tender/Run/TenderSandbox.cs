@@ -40,12 +40,13 @@ internal static class TenderSandbox
     /// before the loop. On failure the run stops: a tender that was asked to sandbox itself does
     /// not run unsandboxed.
     /// </summary>
-    public static void Install()
+    /// <param name="coreDirectoryFd">--dumpcore's directory: the one openat allowed (<see cref="Diagnostics.CoreDumper.CreateFlags"/> in it)</param>
+    public static void Install(int? coreDirectoryFd = null)
     {
         WarmUpLazyState();
         var fds = FdKinds.OfThisProcess();
         int[] children = FdKinds.ChildrenOfThisProcess();
-        var filter = AllowList(fds, Environment.ProcessId, children);
+        var filter = AllowList(fds, Environment.ProcessId, children, coreDirectoryFd);
         byte[] program = filter.Build(SyscallFilter.SECCOMP_RET_KILL_PROCESS);
         try
         {
@@ -77,7 +78,7 @@ internal static class TenderSandbox
     /// timer) and the .NET runtime call after set-up, measured with scripts/sandbox-syscalls.
     /// Most frequent first: the filter tests the rules in order.
     /// </summary>
-    internal static SyscallFilter AllowList(FdKinds fds, int ownPid, IReadOnlyList<int> children)
+    internal static SyscallFilter AllowList(FdKinds fds, int ownPid, IReadOnlyList<int> children, int? coreDirectoryFd = null)
     {
         ArgMatch[][] OnFds(IEnumerable<int> list) => [.. list.Select(fd => new[] { ArgMatch.Equal32(0, (uint)fd) })];
         ArgMatch[][] signalTargets = [[ArgMatch.Equal32(0, (uint)ownPid)],
@@ -150,7 +151,6 @@ internal static class TenderSandbox
             // Such a probe is answered EACCES rather than killing the run: the GC then stops
             // reading the file and asks sysinfo, and a compromised tender still opens nothing.
             .Fail("open", Nr.Open, EACCES)
-            .Fail("openat", Nr.Openat, EACCES)
             .Allow("sysinfo", Nr.Sysinfo)
             // ... and its address-space limit: read only (pid 0, no new limit), never set.
             .Allow("prlimit64", Nr.Prlimit64, [ArgMatch.Equal32(0, 0), ArgMatch.Equal(2, 0)])
@@ -170,6 +170,11 @@ internal static class TenderSandbox
             .Allow("close", Nr.Close)
             .Allow("exit", Nr.Exit)
             .Allow("exit_group", Nr.ExitGroup);
+        if (coreDirectoryFd is int dir)
+            // --dumpcore: a new file in the directory opened at set-up, with CoreDumper's flags only.
+            filter.AllowOrFail("openat", Nr.Openat, EACCES, [ArgMatch.Equal32(0, (uint)dir), ArgMatch.Equal32(2, (uint)Diagnostics.CoreDumper.CreateFlags)]);
+        else
+            filter.Fail("openat", Nr.Openat, EACCES);
         return filter;
 
         static ArgMatch[][] OnChildren(IReadOnlyList<int> children) => [.. children.Select(pid => new[] { ArgMatch.Equal32(0, (uint)pid) })];

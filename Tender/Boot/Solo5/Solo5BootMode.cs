@@ -87,6 +87,7 @@ public sealed class Solo5BootMode : IBootMode
             FaultReporter = null, // no fault stub: with no IDT an exception is a triple fault
             // A Solo5 guest's cookie is the trap frame its exception handler saved, never text.
             HaltCookie = bytes => Solo5HaltCookie.DescribeTrapFrame(bytes),
+            HaltTrapFrame = bytes => Solo5HaltCookie.ReadTrapFrame(bytes),
             LayoutDescription = Describe(memorySize, kernelEnd, low, tables, context.Elf, ring, ringSpace),
         };
     }

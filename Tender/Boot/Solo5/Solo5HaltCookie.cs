@@ -25,12 +25,26 @@ public static class Solo5HaltCookie
     /// </summary>
     public static string? DescribeTrapFrame(ReadOnlySpan<byte> frame)
     {
+        if (ReadTrapFrame(frame, out ulong cr2) is not GuestFault f) return null;
+        return $"trap frame at the HALT cookie: rip 0x{f.Rip:x} rsp 0x{f.Rsp:x} rflags 0x{f.Rflags:x} " +
+               $"cs 0x{f.Cs:x} (CPL {f.Cs & 3}) ss 0x{f.Ss:x} error code 0x{f.ErrorCode:x} cr2 0x{cr2:x}";
+    }
+
+    /// <summary>
+    /// The trap frame's saved state (for a core dump's registers), or null when the bytes cannot be
+    /// one (see <see cref="DescribeTrapFrame"/>). The frame does not say which vector it was: 0.
+    /// </summary>
+    public static GuestFault? ReadTrapFrame(ReadOnlySpan<byte> frame) => ReadTrapFrame(frame, out _);
+
+    private static GuestFault? ReadTrapFrame(ReadOnlySpan<byte> frame, out ulong cr2)
+    {
+        cr2 = 0;
         if (frame.Length < TrapFrameSize) return null;
         Span<ulong> f = stackalloc ulong[7];
         for (int i = 0; i < f.Length; i++) f[i] = BinaryPrimitives.ReadUInt64LittleEndian(frame[(i * 8)..]);
-        ulong cr2 = f[0], errorCode = f[1], rip = f[2], cs = f[3], rflags = f[4], rsp = f[5], ss = f[6];
+        ulong errorCode = f[1], rip = f[2], cs = f[3], rflags = f[4], rsp = f[5], ss = f[6];
         if (cs > 0xFFFF || ss > 0xFFFF || (cs & ~3UL) == 0) return null;
-        return $"trap frame at the HALT cookie: rip 0x{rip:x} rsp 0x{rsp:x} rflags 0x{rflags:x} " +
-               $"cs 0x{cs:x} (CPL {cs & 3}) ss 0x{ss:x} error code 0x{errorCode:x} cr2 0x{cr2:x}";
+        cr2 = f[0];
+        return new GuestFault(0, errorCode, rip, cs, rflags, rsp, ss);
     }
 }
