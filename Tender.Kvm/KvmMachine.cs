@@ -68,8 +68,10 @@ public sealed class KvmMachine : IMachine
 }
 
 /// <summary>KVM's vCPU as the run loop sees it: KVM_RUN's exits mapped onto <see cref="VcpuExitKind"/>.</summary>
-internal sealed class KvmVcpu(Vcpu vcpu, KvmMachine machine) : IVcpu
+internal sealed class KvmVcpu(Vcpu vcpu, KvmMachine machine) : IVcpu, IVcpuDebug
 {
+    private DebugStop _lastStop;
+
     private VmExitReason _reason;
     private string? _failure;
 
@@ -105,8 +107,78 @@ internal sealed class KvmVcpu(Vcpu vcpu, KvmMachine machine) : IVcpu
             VmExitReason.Io => VcpuExitKind.Io,
             VmExitReason.Mmio => VcpuExitKind.Mmio,
             VmExitReason.Interrupted => VcpuExitKind.Interrupted,
+            VmExitReason.Debug when DecodeDebugExit() => VcpuExitKind.Debug,
             _ => VcpuExitKind.Other,
         };
+    }
+
+    /// <summary>KVM_EXIT_DEBUG: #BP from an int3 (KVM leaves RIP at the int3), or #DB with DR6
+    /// saying why: BS (bit 14) a single step, B0-B3 a debug register.</summary>
+    private bool DecodeDebugExit()
+    {
+        var (exception, pc, dr6, _) = vcpu.DebugExit;
+        if (exception == 3)
+        {
+            // RIP is the int3's address on the hosts measured; if a host advanced it past the
+            // one-byte instruction, go back so that RIP names the breakpoint.
+            var regs = vcpu.GetRegisters();
+            if (regs.Rip != pc)
+            {
+                regs.Rip = pc;
+                vcpu.SetRegisters(regs);
+            }
+            _lastStop = new DebugStop(DebugStopKind.Breakpoint, -1);
+            return true;
+        }
+        if (exception != 1) return false;
+        for (int slot = 0; slot < 4; slot++)
+        {
+            if ((dr6 & (1UL << slot)) != 0)
+            {
+                _lastStop = new DebugStop(DebugStopKind.HardwareBreakpoint, slot);
+                return true;
+            }
+        }
+        _lastStop = new DebugStop(DebugStopKind.SingleStep, -1);
+        return true;
+    }
+
+    /// <remarks>
+    /// The debug registers go both to KVM's guest debugging (where KVM intercepts #DB, they stop
+    /// the guest as KVM_EXIT_DEBUG) and into the guest's own DR0-DR7 (where it does not, as on
+    /// this nested host, the #DB reaches the boot mode's fault stub, which reports it).
+    /// </remarks>
+    public void Enable(bool singleStep, ReadOnlySpan<ulong> debugRegisters)
+    {
+        vcpu.SetGuestDebug(true, singleStep, debugRegisters);
+        vcpu.SetDebugRegisters(debugRegisters.Length == 5 ? debugRegisters[..4] : [], debugRegisters.Length == 5 ? debugRegisters[4] : 0);
+    }
+
+    public void Disable()
+    {
+        vcpu.SetGuestDebug(false, false, []);
+        vcpu.SetDebugRegisters([], 0);
+    }
+
+    public ulong DebugStatus => vcpu.GetDebugStatus();
+
+    public bool StepsReliably => false;
+
+    public DebugStop LastStop => _lastStop;
+
+    public void SetRegisters(in CpuRegisters registers) => vcpu.SetRegisters(registers);
+
+    public void SetSpecialRegisters(in SpecialRegisters registers) => vcpu.SetSpecialRegisters(registers);
+
+    public bool TryTranslate(ulong virtualAddress, out ulong physicalAddress)
+    {
+        physicalAddress = virtualAddress;
+        var sregs = vcpu.GetSpecialRegisters();
+        if ((sregs.Cr0 & (1UL << 31)) == 0) return true;
+        var t = PageWalker.Translate(sregs.Cr3, virtualAddress, machine.Vm.TryReadPhysicalUInt64);
+        if (t is null) return false;
+        physicalAddress = t.Value.PhysicalAddress;
+        return true;
     }
 
     public IoExit IoExit => vcpu.IoExit;

@@ -104,6 +104,49 @@ public sealed unsafe class Vcpu : IDisposable
     public bool StopRequested => _stopRequested;
 
     /// <summary>
+    /// KVM_SET_GUEST_DEBUG: with <paramref name="enable"/>, int3 and (optionally) single steps and
+    /// the debug registers end KVM_RUN with KVM_EXIT_DEBUG instead of reaching the guest.
+    /// <paramref name="debugRegisters"/> is DR0-DR3 then DR7 (5 values) or empty.
+    /// </summary>
+    public void SetGuestDebug(bool enable, bool singleStep, ReadOnlySpan<ulong> debugRegisters)
+    {
+        var debug = new KvmGuestDebug();
+        if (enable)
+        {
+            debug.Control = KvmIoctls.GuestDebugEnable | KvmIoctls.GuestDebugUseSoftwareBreakpoints;
+            if (singleStep) debug.Control |= KvmIoctls.GuestDebugSingleStep;
+            if (debugRegisters.Length == 5)
+            {
+                debug.Control |= KvmIoctls.GuestDebugUseHardwareBreakpoints;
+                for (int i = 0; i < 4; i++) debug.DebugRegisters[i] = debugRegisters[i];
+                debug.DebugRegisters[7] = debugRegisters[4];
+            }
+        }
+        if (LibC.Ioctl(_fd.Fd, KvmIoctls.SetGuestDebug, &debug) != 0) throw KvmException.FromLastError("KVM_SET_GUEST_DEBUG");
+    }
+
+    /// <summary>KVM_SET_DEBUGREGS: the guest's own DR0-DR3 and DR7 (DR6 cleared).</summary>
+    public void SetDebugRegisters(ReadOnlySpan<ulong> dr0To3, ulong dr7)
+    {
+        var regs = new KvmDebugRegs { Dr6 = 0xFFFF0FF0, Dr7 = dr7 | 0x400 };
+        for (int i = 0; i < 4; i++) regs.Db[i] = i < dr0To3.Length ? dr0To3[i] : 0;
+        if (LibC.Ioctl(_fd.Fd, KvmIoctls.SetDebugRegs, &regs) != 0) throw KvmException.FromLastError("KVM_SET_DEBUGREGS");
+    }
+
+    /// <summary>The guest's DR6 (KVM_GET_DEBUGREGS): which debug condition fired.</summary>
+    public ulong GetDebugStatus()
+    {
+        var regs = new KvmDebugRegs();
+        if (LibC.Ioctl(_fd.Fd, KvmIoctls.GetDebugRegs, &regs) != 0) throw KvmException.FromLastError("KVM_GET_DEBUGREGS");
+        return regs.Dr6;
+    }
+
+    /// <summary>The KVM_EXIT_DEBUG just returned by <see cref="Run"/>: vector (1 #DB, 3 #BP), PC, DR6, DR7.</summary>
+    public (uint Exception, ulong Pc, ulong Dr6, ulong Dr7) DebugExit =>
+        (*(uint*)(RunPage + KvmRunLayout.DebugException), *(ulong*)(RunPage + KvmRunLayout.DebugPc),
+         *(ulong*)(RunPage + KvmRunLayout.DebugDr6), *(ulong*)(RunPage + KvmRunLayout.DebugDr7));
+
+    /// <summary>
     /// Enters the guest until it exits. Returns the exit reason; the details are read with
     /// <see cref="IoExit"/> (the hot path: no allocation) or <see cref="DecodeExit"/>.
     /// <see cref="VmExitReason.Interrupted"/> means a signal or <see cref="Kick"/> ended it.

@@ -113,13 +113,18 @@ public sealed unsafe class GuestMemory : IDisposable
     /// this way; its page tables are the guest's own). The tender must then write there only
     /// through access checks that know it (GuestAccessMap), or it would fault itself.
     /// </summary>
-    public void ProtectReadOnly(ulong address, ulong length)
+    public void ProtectReadOnly(ulong address, ulong length) => Protect(address, length, LibC.PROT_READ);
+
+    /// <summary>Undoes <see cref="ProtectReadOnly"/> (a debugger writing a breakpoint into read-only text).</summary>
+    public void ProtectReadWrite(ulong address, ulong length) => Protect(address, length, LibC.PROT_READ | LibC.PROT_WRITE);
+
+    private void Protect(ulong address, ulong length, int protection)
     {
         const ulong page = 4096;
         if (_region is null) throw new InvalidOperationException($"{Name} is not the tender's own mapping");
         if (((address | length) & (page - 1)) != 0 || length == 0 || !Contains(address, length))
             throw new ArgumentException($"{Describe(address, length)} is not whole pages inside {Name}");
-        if (LibC.Mprotect((nint)(_pointer + (address - GuestPhysicalAddress)), (nuint)length, LibC.PROT_READ) != 0)
+        if (LibC.Mprotect((nint)(_pointer + (address - GuestPhysicalAddress)), (nuint)length, protection) != 0)
             throw HostException.FromLastError($"mprotect of {Describe(address, length)} in {Name}");
     }
 

@@ -10,6 +10,9 @@ public enum VcpuExitKind
     /// <summary>A CPU exception the platform itself caught (<see cref="IVcpu.Fault"/>); under KVM faults
     /// come as a boot mode's fault-stub port I/O instead.</summary>
     Fault,
+    /// <summary>A debug event while a debugger is attached (<see cref="IVcpuDebug"/>): an int3, a
+    /// finished single step, a debug-register hit.</summary>
+    Debug,
     /// <summary>A stop request (<see cref="IVcpu.Kick"/>) or a stray signal: the run loop's head decides.</summary>
     Interrupted,
     /// <summary>Anything else, which ends the guest: <see cref="IVcpu.DescribeExit"/> says what.</summary>

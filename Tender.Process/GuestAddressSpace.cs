@@ -67,6 +67,15 @@ internal sealed class GuestAddressSpace : IGuestMemoryView
         return null;
     }
 
+    /// <summary>Guest-virtual to guest-physical through the regions the child maps (for a debugger).</summary>
+    public bool TryTranslate(ulong address, out ulong physical)
+    {
+        physical = 0;
+        if (Find(address) is not Mapped m || !m.Accessible) return false;
+        physical = m.Region.PhysicalAddress + (address - m.Region.VirtualAddress);
+        return true;
+    }
+
     /// <summary>Reads what the guest could read; returns the bytes read before the first unmapped one.</summary>
     public int Read(ulong address, Span<byte> into)
     {

@@ -16,7 +16,7 @@ namespace Tender.ProcessPlatform;
 /// after its privileged instructions were emulated to their effect (<see cref="InstructionEmulator"/>).
 /// Every call but <see cref="Kick"/> comes from the run loop's thread, which is ptrace's tracer.
 /// </summary>
-internal sealed class ProcessVcpu : IVcpu, IDisposable
+internal sealed class ProcessVcpu : IVcpu, IVcpuDebug, IDisposable
 {
     // Linux x86-64 signal numbers and si_codes (asm-generic/siginfo.h).
     private const int SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGSEGV = 11, SIGSYS = 31;
@@ -75,6 +75,7 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
             start.GsBase = sregs.Gs.Base;
             start.OrigRax = ulong.MaxValue; // not in a system call: no restart logic on resume
             _sandbox.SetRegisters(start);
+            _regs = start; // what GetRegisters shows before the first Run (a debugger's first stop)
             // x87/SSE: a fresh exec's state is the reset state both boot modes ask for (FCW 0x37F,
             // MXCSR 0x1F80). CPUID cannot be changed here: the guest sees the host's (docs/platforms.md).
         }
@@ -86,6 +87,15 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
 
     public VcpuExitKind Run()
     {
+        var kind = RunGuest();
+        // A step that ended in an exit the tender serves (a hypercall's `out`, an MMIO access) is
+        // complete once the tender has: the next Run reports it without running anything.
+        if (_stepping && kind is VcpuExitKind.Io or VcpuExitKind.Mmio) _stepServed = true;
+        return kind;
+    }
+
+    private VcpuExitKind RunGuest()
+    {
         var sandbox = _sandbox ?? throw new InvalidOperationException("the vCPU was not started");
         if (_hasPending)
         {
@@ -94,6 +104,12 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
             sandbox.SetRegisters(_regs);
             _hasPending = false;
         }
+        if (_stepServed)
+        {
+            _stepServed = false;
+            return DebugExit(DebugStopKind.SingleStep);
+        }
+        sandbox.SingleStep = _stepping;
         while (true)
         {
             if (_kickRequested)
@@ -112,6 +128,7 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
             if (stop.Signal == SandboxProcess.KickSignal) return VcpuExitKind.Interrupted;
             if (stop.Signal == SIGSEGV && TryHypercallFastPath()) return VcpuExitKind.Io;
             stop = sandbox.SignalInfo(stop); // what the registers and the instruction do not say
+            if (_debugging && stop.Signal == SIGTRAP && DebugTrap(stop) is VcpuExitKind debugExit) return debugExit;
             var exit = stop.Signal switch
             {
                 SIGSEGV or SIGBUS => OnAccessTrap(stop),
@@ -123,7 +140,61 @@ internal sealed class ProcessVcpu : IVcpu, IDisposable
             };
             if (exit is VcpuExitKind kind) return kind;
             sandbox.SetRegisters(_regs); // emulated or delivered: go on
+            if (_stepping) return DebugExit(DebugStopKind.SingleStep); // the emulated instruction was the step
         }
+    }
+
+    // --- Debugging (IVcpuDebug): ptrace's single step; an int3 stops with RIP after it, set back.
+    private bool _debugging, _stepping, _stepServed;
+    private DebugStop _lastStop;
+
+    private VcpuExitKind? DebugTrap(SandboxStop stop)
+    {
+        if (stop.SiCode == TRAP_TRACE && _stepping) return DebugExit(DebugStopKind.SingleStep);
+        if (stop.SiCode == SI_KERNEL)
+        {
+            _regs.Rip -= 1;
+            _sandbox!.SetRegisters(_regs);
+            return DebugExit(DebugStopKind.Breakpoint);
+        }
+        return null;
+    }
+
+    private VcpuExitKind DebugExit(DebugStopKind kind)
+    {
+        _lastStop = new DebugStop(kind, -1);
+        return VcpuExitKind.Debug;
+    }
+
+    public void Enable(bool singleStep, ReadOnlySpan<ulong> debugRegisters)
+    {
+        _debugging = true;
+        _stepping = singleStep;
+    }
+
+    public void Disable() => _debugging = _stepping = false;
+
+    public DebugStop LastStop => _lastStop;
+
+    public ulong DebugStatus => 0;
+
+    public bool StepsReliably => true;
+
+    public void SetRegisters(in CpuRegisters r)
+    {
+        _regs.Rax = r.Rax; _regs.Rbx = r.Rbx; _regs.Rcx = r.Rcx; _regs.Rdx = r.Rdx; _regs.Rsi = r.Rsi; _regs.Rdi = r.Rdi;
+        _regs.Rsp = r.Rsp; _regs.Rbp = r.Rbp; _regs.R8 = r.R8; _regs.R9 = r.R9; _regs.R10 = r.R10; _regs.R11 = r.R11;
+        _regs.R12 = r.R12; _regs.R13 = r.R13; _regs.R14 = r.R14; _regs.R15 = r.R15; _regs.Rip = r.Rip; _regs.Eflags = r.Rflags;
+        _sandbox?.SetRegisters(_regs);
+    }
+
+    public void SetSpecialRegisters(in SpecialRegisters registers) =>
+        throw new NotSupportedException("the process platform's guest keeps its own segments");
+
+    public bool TryTranslate(ulong virtualAddress, out ulong physicalAddress)
+    {
+        physicalAddress = 0;
+        return _space is not null && _space.TryTranslate(virtualAddress, out physicalAddress);
     }
 
     /// <summary>SIGSEGV: a hypercall's `out` (#GP), an MMIO window access, a privileged instruction

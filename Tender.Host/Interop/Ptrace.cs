@@ -11,6 +11,7 @@ internal static unsafe partial class LibC
 {
     // ptrace requests.
     public const int PTRACE_CONT = 7;
+    public const int PTRACE_SINGLESTEP = 9;
     public const int PTRACE_GETREGS = 12;
     public const int PTRACE_SETREGS = 13;
     public const int PTRACE_GETSIGINFO = 0x4202;

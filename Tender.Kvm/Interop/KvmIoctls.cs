@@ -30,6 +30,15 @@ internal static class KvmIoctls
     public const nuint SetFpu = 0x41A0AE8D;
     public const nuint SetCpuid2 = 0x4008AE90;           // _IOW(0xAE, 0x90, 8)
     public const nuint GetTscKhz = 0xAEA3;
+    public const nuint SetGuestDebug = 0x4048AE9B;       // _IOW(0xAE, 0x9B, struct kvm_guest_debug: 72)
+    public const nuint GetDebugRegs = 0x8080AEA1;        // _IOR(0xAE, 0xA1, struct kvm_debugregs: 128)
+    public const nuint SetDebugRegs = 0x4080AEA2;
+
+    // struct kvm_guest_debug.control
+    public const uint GuestDebugEnable = 0x1;
+    public const uint GuestDebugSingleStep = 0x2;
+    public const uint GuestDebugUseSoftwareBreakpoints = 0x10000;
+    public const uint GuestDebugUseHardwareBreakpoints = 0x20000;
 
     public const int ExpectedApiVersion = 12;
 
@@ -97,6 +106,8 @@ internal static class KvmRunLayout
     // debug.arch
     public const int DebugException = Union + 0;
     public const int DebugPc = Union + 8;
+    public const int DebugDr6 = Union + 16;
+    public const int DebugDr7 = Union + 24;
     // hw (KVM_EXIT_UNKNOWN)
     public const int HardwareExitReason = Union + 0;
     // ex (KVM_EXIT_EXCEPTION)
@@ -128,6 +139,8 @@ internal static unsafe class KvmLayout
         CheckIoctlSize(KvmIoctls.SetSregs, sizeof(SpecialRegisters));
         CheckIoctlSize(KvmIoctls.SetFpu, sizeof(FpuState));
         CheckIoctlSize(KvmIoctls.SetUserMemoryRegion, sizeof(KvmUserspaceMemoryRegion));
+        CheckIoctlSize(KvmIoctls.SetGuestDebug, sizeof(KvmGuestDebug));
+        CheckIoctlSize(KvmIoctls.SetDebugRegs, sizeof(KvmDebugRegs));
     }
 
     private static void Check<T>(int expected) where T : unmanaged
@@ -142,4 +155,22 @@ internal static unsafe class KvmLayout
         if (encoded != size)
             throw new InvalidOperationException($"internal error: ioctl 0x{request:x} encodes size {encoded}, struct is {size}");
     }
+}
+
+/// <summary>struct kvm_guest_debug: control flags, then the x86 debug registers DR0-DR7 (DR4/DR5 unused).</summary>
+internal unsafe struct KvmGuestDebug
+{
+    public uint Control;
+    public uint Padding;
+    public fixed ulong DebugRegisters[8];
+}
+
+/// <summary>struct kvm_debugregs: the guest's own DR0-DR3, DR6, DR7.</summary>
+internal unsafe struct KvmDebugRegs
+{
+    public fixed ulong Db[4];
+    public ulong Dr6;
+    public ulong Dr7;
+    public ulong Flags;
+    public fixed ulong Reserved[9];
 }

@@ -734,9 +734,12 @@ public sealed unsafe class SandboxProcess : IDisposable
         if (_ended) throw new InvalidOperationException($"the sandbox process {_pid} has ended");
     }
 
+    /// <summary>The next resume runs one instruction (PTRACE_SINGLESTEP: a SIGTRAP with TRAP_TRACE after it) — for a debugger.</summary>
+    public bool SingleStep { get; set; }
+
     private void Continue(int signal)
     {
-        if (LibC.Ptrace(LibC.PTRACE_CONT, _pid, 0, signal) != 0)
+        if (LibC.Ptrace(SingleStep ? LibC.PTRACE_SINGLESTEP : LibC.PTRACE_CONT, _pid, 0, signal) != 0)
         {
             int errno = Marshal.GetLastSystemError();
             // ESRCH: no longer in a stop, because it was killed (SIGKILL ends any stop); the wait

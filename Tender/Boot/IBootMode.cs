@@ -174,4 +174,16 @@ public interface IFaultReporter
     /// exit is not its business. Reads whatever state it needs from the vCPU and memory.
     /// </summary>
     bool TryDecode(in IoExit io, IVcpu vcpu, out GuestFault fault);
+
+    /// <summary>
+    /// Whether <see cref="TryResume"/> works: a debugger's int3 and single steps (RFLAGS.TF) then
+    /// come through this reporter as #BP and #DB and the guest goes on after them.
+    /// </summary>
+    bool CanResume => false;
+
+    /// <summary>
+    /// Puts the guest back where <paramref name="fault"/> left it, at <paramref name="rip"/>, as the
+    /// CPU's return from the exception would (the debugger's view of a stopped guest).
+    /// </summary>
+    void TryResume(IVcpu vcpu, GuestFault fault, ulong rip) => throw new NotSupportedException();
 }

@@ -106,6 +106,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
         using var ring = ringSpace == 0 ? null : StartRing(ram, ringAddress, setup.GuestAccess, devices, tracer);
         using var stopKicksVcpu = stop.Attach(vcpu); // ends before the vCPU is disposed
         _platform = machine.PlatformName;
+        using var debugger = AttachDebugger(vcpu, ram, setup.ReadOnlyMemory);
         _dumper = dumper;
         _haltTrapFrame = setup.HaltTrapFrame;
         _dumpGuest = new CoreDumper.Guest(setup.AddressSpace, ram, Path.GetFileName(options.KernelPath),
@@ -122,6 +123,98 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
     }
 
     private string _platform = "";
+    private Debugging.IGuestDebugger? _debugger;
+    private IFaultReporter? _faults;
+    private bool _trapFlagStep;
+    private const ulong TrapFlag = 1UL << 8, ResumeFlag = 1UL << 16;
+    private Debugging.GuestDebugAccess? _debugAccess;
+    private volatile bool _debuggerInterrupt;
+
+    /// <summary>The debugger --gdb (or a test) asked for, attached before the sandbox; null: none.</summary>
+    private Debugging.IGuestDebugger? AttachDebugger(IVcpu vcpu, GuestMemory ram, IReadOnlyList<ReadOnlyRange> readOnly)
+    {
+        if (options.AttachDebugger is null) return null;
+        if (vcpu is not IVcpuDebug debug) throw new TenderException($"the {_platform} platform cannot be debugged");
+        _debugAccess = new Debugging.GuestDebugAccess(vcpu, debug, ram, readOnly);
+        _debugger = options.AttachDebugger(_debugAccess);
+        return _debugger;
+    }
+
+    /// <summary>
+    /// Hands a stop to the debugger and applies its answer. Returns how the run ends when the
+    /// debugger kills the guest, else null (the guest goes on; after a detach without debugger).
+    /// </summary>
+    private RunOutcome? DebugStop(IVcpu vcpu, Debugging.GuestStop stop)
+    {
+        var debugger = _debugger!;
+        var debug = (IVcpuDebug)vcpu;
+        var resume = debugger.OnStop(stop);
+        _trapFlagStep = false;
+        if (resume == Debugging.DebugResumeKind.Step && !debug.StepsReliably && _faults?.CanResume == true && stop.Kind != Debugging.GuestStopKind.Fault)
+        {
+            // The boot mode's own exception path steps (RFLAGS.TF, then #DB through its fault
+            // stub): it works where KVM's single-step does not reach a CPL 3 guest (this nested
+            // host), and needs nothing from the platform.
+            var regs = vcpu.GetRegisters();
+            regs.Rflags |= TrapFlag;
+            debug.SetRegisters(regs);
+            _trapFlagStep = true;
+            debug.Enable(false, debugger.DebugRegisters);
+            return null;
+        }
+        switch (resume)
+        {
+            case Debugging.DebugResumeKind.Kill:
+                debug.Disable();
+                return new RunOutcome(RunOutcome.KilledByDebugger, "killed from the debugger");
+            case Debugging.DebugResumeKind.Detach:
+                debug.Disable();
+                _debugger = null;
+                return null;
+            default:
+                debug.Enable(resume == Debugging.DebugResumeKind.Step, debugger.DebugRegisters);
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// A #BP or #DB the boot mode's fault stub reported while a debugger is attached: the guest is
+    /// put back where it was (at an int3 the debugger wrote, on that int3) and the debugger told.
+    /// </summary>
+    private RunOutcome? DebugException(IVcpu vcpu, IFaultReporter faults, GuestFault fault)
+    {
+        Debugging.GuestStop stop;
+        ulong rip = fault.Rip;
+        var frame = fault;
+        if (fault.Vector == 3)
+        {
+            if (_debugger!.OwnsBreakpointAt(fault.Rip - 1)) rip = fault.Rip - 1;
+            stop = new Debugging.GuestStop(Debugging.GuestStopKind.Breakpoint, Signal: 5);
+        }
+        else if (_trapFlagStep)
+        {
+            frame = fault with { Rflags = fault.Rflags & ~TrapFlag };
+            stop = new Debugging.GuestStop(Debugging.GuestStopKind.SingleStep, Signal: 5);
+        }
+        else
+        {
+            // A debug register matched. An instruction breakpoint is a fault: resuming with
+            // RFLAGS.RF set runs that instruction once without stopping there again.
+            ulong dr6 = ((IVcpuDebug)vcpu).DebugStatus;
+            int slot = System.Numerics.BitOperations.TrailingZeroCount(dr6 & 0xF);
+            frame = fault with { Rflags = fault.Rflags | ResumeFlag };
+            stop = new Debugging.GuestStop(Debugging.GuestStopKind.HardwareBreakpoint, Signal: 5, slot < 4 ? slot : -1);
+        }
+        faults.TryResume(vcpu, frame, rip);
+        return DebugStop(vcpu, stop);
+    }
+
+    /// <summary>Tells an attached debugger how the run ended, and returns the outcome unchanged.</summary>
+    private RunOutcome Ended(RunOutcome outcome)
+    {
+        _debugger?.OnExit(outcome.ExitCode);
+        return outcome;
+    }
     private CoreDumper? _dumper;
     private HaltTrapFrameReader? _haltTrapFrame;
     private CoreDumper.Guest? _dumpGuest;
@@ -172,10 +265,16 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
     private RunOutcome Loop(IVcpu vcpu, HypercallHandler hypercalls, IFaultReporter? faults, NetRingService? ring, PciSupport.PciAttachment pci,
         IReadOnlyList<ReadOnlyRange> readOnly)
     {
+        _faults = faults;
+        if (_debugger is not null)
+        {
+            _debugger.WatchForInterrupts(() => { _debuggerInterrupt = true; vcpu.Kick(); });
+            if (DebugStop(vcpu, new Debugging.GuestStop(Debugging.GuestStopKind.Initial, Signal: 5)) is RunOutcome killed) return killed;
+        }
         while (true)
         {
             if (ring?.Fault is NetRingFault fault) return Crash(vcpu, $"network ring: {fault.Message}", []);
-            if (stop.Outcome is RunOutcome stopped) return stopped;
+            if (stop.Outcome is RunOutcome stopped) return Ended(stopped);
             switch (vcpu.Run())
             {
                 case VcpuExitKind.Io:
@@ -200,7 +299,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
                                 // dumpcore module does: the registers are those of the HALT.
                                 if (end.ExitCode == RunOutcome.Abort) DumpCore(vcpu, TrapFrameAt(hypercalls.HaltCookie), end.Description, signal: 6);
                                 FinishRing(ring);
-                                return end;
+                                return Ended(end);
                             }
                         }
                         catch (GuestCrashException e)
@@ -223,6 +322,11 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
                     catch (Exception e) when (e is InvalidOperationException or GuestMemoryException)
                     {
                         return Crash(vcpu, $"CPU exception whose report cannot be read: {e.Message}", []);
+                    }
+                    if (cpuFault is not null && _debugger is not null && faults!.CanResume && cpuFault.Vector is 1 or 3 && !((IVcpuDebug)vcpu).StepsReliably)
+                    {
+                        if (DebugException(vcpu, faults, cpuFault) is RunOutcome killed) return killed;
+                        continue;
                     }
                     if (cpuFault is not null)
                     {
@@ -247,7 +351,24 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
                     var (headline, details) = CrashReport.DescribeFault(cpuFault, cr2);
                     return Crash(vcpu, headline, details, cpuFault);
                 }
+                case VcpuExitKind.Debug when _debugger is not null:
+                {
+                    var d = ((IVcpuDebug)vcpu).LastStop;
+                    var kind = d.Kind switch
+                    {
+                        DebugStopKind.Breakpoint => Debugging.GuestStopKind.Breakpoint,
+                        DebugStopKind.SingleStep => Debugging.GuestStopKind.SingleStep,
+                        _ => Debugging.GuestStopKind.HardwareBreakpoint,
+                    };
+                    if (DebugStop(vcpu, new Debugging.GuestStop(kind, Signal: 5, d.Slot)) is RunOutcome killed) return killed;
+                    continue;
+                }
                 case VcpuExitKind.Interrupted:
+                    if (_debuggerInterrupt && _debugger is not null && stop.Outcome is null)
+                    {
+                        _debuggerInterrupt = false;
+                        if (DebugStop(vcpu, new Debugging.GuestStop(Debugging.GuestStopKind.Interrupt, Signal: 2)) is RunOutcome killed) return killed;
+                    }
                     continue; // a stop request, or a stray signal: the loop head decides
                 default:
                     return Crash(vcpu, vcpu.DescribeExit(), []);
@@ -279,10 +400,19 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
 
     private RunOutcome Crash(IVcpu vcpu, string headline, IEnumerable<string> details, GuestFault? fault = null)
     {
+        if (_debugger is not null && _debugAccess is not null)
+        {
+            // With a debugger attached the guest stops where it faulted, so the user sees it
+            // there; whatever the debugger then says (but kill), the run ends as a crash.
+            _debugAccess.Fault = fault;
+            var outcome = DebugStop(vcpu, new Debugging.GuestStop(Debugging.GuestStopKind.Fault, CoreDumper.SignalFor(fault ?? new GuestFault(13, null, 0, 0, 0, 0, 0))));
+            _debugAccess.Fault = null;
+            if (outcome is not null) return outcome;
+        }
         Console.Out.Flush();
         Console.Error.Write(CrashReport.Build(headline, details, vcpu, _platform, fault));
         DumpCore(vcpu, fault, headline);
-        return RunOutcome.Crashed(headline);
+        return Ended(RunOutcome.Crashed(headline));
     }
 
     private void DumpCore(IVcpu vcpu, GuestFault? fault, string crash, int? signal = null)

@@ -28,6 +28,11 @@ internal sealed record RunOptions
     public bool Sandbox { get; init; }
     /// <summary>--dumpcore[=DIR]: where a crashed or aborted guest's core file goes; null: none.</summary>
     public string? DumpCoreDirectory { get; init; }
+    /// <summary>
+    /// Attaches a debugger at set-up, before the sandbox and before the guest's first instruction
+    /// (--gdb: waits for gdb to connect); null: none.
+    /// </summary>
+    public Func<Debugging.GuestDebugAccess, Debugging.IGuestDebugger>? AttachDebugger { get; init; }
 
     /// <summary>solo5-hvt's default.</summary>
     public const ulong DefaultMemoryMiB = 512;

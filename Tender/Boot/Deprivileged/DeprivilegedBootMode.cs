@@ -174,7 +174,7 @@ public sealed class DeprivilegedBootMode : IBootMode
             Fpu = fpu,
             GuestAccess = access,
             AddressSpace = regions,
-            FaultReporter = new FaultStubReporter(system, sys + StubStackOffset, sys + StubStackTop),
+            FaultReporter = new FaultStubReporter(system, sys + StubStackOffset, sys + StubStackTop, userCode, userData),
             LayoutDescription = layout,
         };
     }

@@ -1,0 +1,45 @@
+namespace Tender.Debugging;
+
+/// <summary>Why the guest stopped for the debugger.</summary>
+internal enum GuestStopKind
+{
+    /// <summary>Before the guest's first instruction.</summary>
+    Initial,
+    Breakpoint,
+    SingleStep,
+    HardwareBreakpoint,
+    /// <summary>The debugger asked (gdb's Ctrl-C).</summary>
+    Interrupt,
+    /// <summary>A CPU exception: the guest cannot go on; continuing ends the run with the crash report.</summary>
+    Fault,
+}
+
+/// <param name="Signal">the Linux signal gdb is told (SIGTRAP 5, SIGINT 2, SIGSEGV 11, …)</param>
+/// <param name="Slot">the debug register of a hardware stop, else -1</param>
+internal sealed record GuestStop(GuestStopKind Kind, int Signal, int Slot = -1);
+
+internal enum DebugResumeKind { Continue, Step, Kill, Detach }
+
+/// <summary>
+/// The run loop's view of an attached debugger (the gdb stub): it is told every stop, on the run
+/// loop's thread, and answers how the guest goes on; between stops it watches for an interrupt
+/// request and kicks the vCPU.
+/// </summary>
+internal interface IGuestDebugger : IDisposable
+{
+    /// <summary>Serves the debugger for this stop; returns how to resume.</summary>
+    DebugResumeKind OnStop(GuestStop stop);
+
+    /// <summary>The guest ended (HALT, crash, stop): the debugger is told the status, if it can be.</summary>
+    void OnExit(int exitCode);
+
+    /// <summary>DR0-DR3 then DR7 for the vCPU, or empty: what the debugger's hardware breakpoints need.</summary>
+    ReadOnlySpan<ulong> DebugRegisters { get; }
+
+    /// <summary>Whether the int3 at <paramref name="address"/> is one the debugger wrote (then the
+    /// stop is reported at its address and the original instruction runs on resume).</summary>
+    bool OwnsBreakpointAt(ulong address);
+
+    /// <summary>Starts watching for the debugger's interrupt while the guest runs (calls <paramref name="interrupt"/>).</summary>
+    void WatchForInterrupts(Action interrupt);
+}
