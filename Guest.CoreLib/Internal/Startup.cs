@@ -85,8 +85,8 @@ namespace Internal.Runtime
                 nint tagged = (nint)FollowRelative(block);
                 if ((tagged & Uninitialized) == 0) continue;
                 MethodTable* mt = (MethodTable*)(tagged & ~FlagMask);
-                byte* obj = (byte*)Heap.Reserve(mt->BaseSize);
-                *(MethodTable**)obj = mt;
+                // An object in the collected heap; the slot in the image's data keeps it alive.
+                byte* obj = Heap.AllocateObject(mt);
                 if ((tagged & HasPreInitializedData) != 0)
                 {
                     byte* data = FollowRelative(block + 4);
