@@ -70,7 +70,15 @@ namespace Internal.Runtime
             GcMark.ScanRangeConservatively(stackPointer, StackTop());
             byte* dataEnd;
             byte* dataStart = DataRange(&dataEnd);
-            GcMark.ScanRangeConservatively(dataStart, dataEnd);
+            byte* frozenStart = GuestStartup.s_frozenStart;
+            byte* frozenEnd = GuestStartup.s_frozenEnd;
+            if (frozenStart >= dataStart && frozenEnd <= dataEnd && frozenStart < frozenEnd)
+            {
+                GcMark.ScanRangeConservatively(dataStart, frozenStart);
+                GcMark.ScanFrozenObjects(frozenStart, frozenEnd);
+                GcMark.ScanRangeConservatively(frozenEnd, dataEnd);
+            }
+            else GcMark.ScanRangeConservatively(dataStart, dataEnd);
             GcMark.Finish();
             GcSweep.Sweep();
         }

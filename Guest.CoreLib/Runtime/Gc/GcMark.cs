@@ -70,6 +70,21 @@ namespace Internal.Runtime
             Drain();
         }
 
+        // The frozen objects ilc laid out one after another, each behind its 8-byte header: their
+        // reference fields (a program may store heap objects into a preinitialised array or static).
+        internal static void ScanFrozenObjects(byte* start, byte* end)
+        {
+            byte* p = (byte*)(((nuint)start + 7) & ~(nuint)7);
+            while (p + 16 <= end)
+            {
+                byte* o = p + 8;
+                MethodTable* mt = *(MethodTable**)o;
+                if (mt == null) { p += 8; continue; } // alignment padding
+                if (mt->HasGCPointers) { ScanObject(o); Drain(); }
+                p += GcHeap.ObjectSize(o);
+            }
+        }
+
         // A reference from a heap object's reference field: null, an object in the heap (its start), or
         // a frozen object in the image (never collected, and never referring to heap objects).
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
