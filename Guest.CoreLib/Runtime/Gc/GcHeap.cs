@@ -55,6 +55,7 @@ namespace Internal.Runtime
         internal static byte* s_regionEnd;
         private static nuint s_rover;          // where the next search for a free block starts
         private static bool s_initialized;
+        internal static nuint s_highWater;     // blocks at and above it have never been used
         private static int s_classCount;
 
         private static byte* s_rawNext;
@@ -270,6 +271,7 @@ namespace Internal.Runtime
                 info->Dirty = 1;
             }
             s_blocksInUse += n;
+            if (index + n > s_highWater) s_highWater = index + n;
             return p;
         }
 

@@ -30,7 +30,8 @@ namespace Internal.Runtime
 
         internal static void ClearMarks()
         {
-            Native.Memset((byte*)GcHeap.s_marks, 0, GcHeap.s_markWords * 8);
+            // Only the blocks ever used can hold marks.
+            Native.Memset((byte*)GcHeap.s_marks, 0, GcHeap.s_highWater * (GcHeap.BlockSize / 64));
             s_markedBytes = 0;
         }
 

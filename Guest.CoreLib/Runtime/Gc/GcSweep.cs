@@ -15,7 +15,7 @@ namespace Internal.Runtime
         {
             for (int c = 0; c < GcHeap.ClassCountInUse; c++) GcHeap.FreeList(c) = 0;
             ulong live = 0;
-            for (nuint i = 0; i < GcHeap.s_blockCount; i++)
+            for (nuint i = 0; i < GcHeap.s_highWater; i++)
             {
                 GcHeap.Block* info = GcHeap.s_blocks + i;
                 if (info->Kind == GcHeap.KindSmall) live += SweepSmall(i, info);
