@@ -101,7 +101,8 @@ namespace GuestBindings
                 else { buffer[n++] = (byte)(0xE0 | (c >> 12)); buffer[n++] = (byte)(0x80 | ((c >> 6) & 0x3F)); buffer[n++] = (byte)(0x80 | (c & 0x3F)); }
             }
             length = n;
-            // The heap never moves or frees objects, so the array's address stays valid.
+            // The collector never moves objects; the caller's use of the pointer keeps the array alive
+            // (the stack is scanned conservatively).
             fixed (byte* p = buffer) return p;
         }
 

@@ -232,7 +232,7 @@ namespace System
             Memmove(ref Unsafe.As<T, byte>(ref destination), ref Unsafe.As<T, byte>(ref source), elementCount * (nuint)Unsafe.SizeOf<T>());
         }
 
-        // No GC, so no write barrier bookkeeping: a plain move.
+        // The collector has no generations or card tables, so no write barrier bookkeeping: a plain move.
         internal static void BulkMoveWithWriteBarrier(ref byte destination, ref byte source, nuint byteCount) =>
             Memmove(ref destination, ref source, byteCount);
     }

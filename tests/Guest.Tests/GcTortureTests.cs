@@ -15,6 +15,7 @@ public class GcTortureTests
     [InlineData("volume", new[] { "volume" })]
     [InlineData("interior", new[] { "interior" })]
     [InlineData("statics", new[] { "statics" })]
+    [InlineData("wide", new[] { "wide" })]
     public void Data_survives_collections_intact_and_garbage_is_reclaimed(string variant, string[] checks)
     {
         ProcessResult r = Tender.Run(Elf, [variant], ["--mem", "64"], timeoutSeconds: 300);

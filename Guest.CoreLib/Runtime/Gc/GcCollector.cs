@@ -75,7 +75,7 @@ namespace Internal.Runtime
             if (frozenStart >= dataStart && frozenEnd <= dataEnd && frozenStart < frozenEnd)
             {
                 GcMark.ScanRangeConservatively(dataStart, frozenStart);
-                GcMark.ScanFrozenObjects(frozenStart, frozenEnd);
+                GcMark.ScanFrozenObjects(frozenStart, frozenEnd, (byte*)0x100000, (byte*)Hvt.BootInfo()->KernelEnd);
                 GcMark.ScanRangeConservatively(frozenEnd, dataEnd);
             }
             else GcMark.ScanRangeConservatively(dataStart, dataEnd);

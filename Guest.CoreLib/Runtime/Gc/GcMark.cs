@@ -73,7 +73,7 @@ namespace Internal.Runtime
 
         // The frozen objects ilc laid out one after another, each behind its 8-byte header: their
         // reference fields (a program may store heap objects into a preinitialised array or static).
-        internal static void ScanFrozenObjects(byte* start, byte* end)
+        internal static void ScanFrozenObjects(byte* start, byte* end, byte* imageStart, byte* imageEnd)
         {
             byte* p = (byte*)(((nuint)start + 7) & ~(nuint)7);
             while (p + 16 <= end)
@@ -81,6 +81,8 @@ namespace Internal.Runtime
                 byte* o = p + 8;
                 MethodTable* mt = *(MethodTable**)o;
                 if (mt == null) { p += 8; continue; } // alignment padding
+                // Not a type in the image: a layout this walk does not know; the rest word by word.
+                if ((byte*)mt < imageStart || (byte*)mt >= imageEnd) { ScanRangeConservatively(p, end); return; }
                 if (mt->HasGCPointers) { ScanObject(o); Drain(); }
                 p += GcHeap.ObjectSize(o);
             }
@@ -142,6 +144,7 @@ namespace Internal.Runtime
         private static void ScanObject(byte* o)
         {
             MethodTable* mt = *(MethodTable**)o;
+            if (!mt->HasGCPointers) return; // no descriptor in front of its MethodTable
             nint size = (nint)mt->BaseSize;
             if (mt->HasComponentSize) size += (nint)((nuint)mt->ComponentSize * *(uint*)(o + 8));
             nint* header = (nint*)mt - 1;
