@@ -20,7 +20,6 @@ namespace Internal.Runtime
         private static nuint s_capacity;
         private static nuint s_top;
         private static bool s_overflowed;
-        internal static ulong s_markedBytes;
 
         internal static void SetStack(byte** stack, nuint capacity)
         {
@@ -32,7 +31,6 @@ namespace Internal.Runtime
         {
             // Only the blocks ever used can hold marks.
             Native.Memset((byte*)GcHeap.s_marks, 0, GcHeap.s_highWater * (GcHeap.BlockSize / 64));
-            s_markedBytes = 0;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -101,7 +99,6 @@ namespace Internal.Runtime
         {
             if (!SetMark(o)) return;
             MethodTable* mt = *(MethodTable**)o;
-            s_markedBytes += GcHeap.ObjectSize(o);
             if (!mt->HasGCPointers) return;
             if (s_top == s_capacity) { s_overflowed = true; return; }
             s_stack[s_top++] = o;
