@@ -5,7 +5,8 @@
  * aligned) and FS base 0. The stub records the boot info, builds the thread-local storage block that
  * NativeAOT code addresses through FS, runs the program through ilc's __managed__Main and hands its
  * return value to the HALT hypercall. The rest of this file is what ilc-generated code expects a
- * runtime to provide, reduced to what a single-threaded guest without a garbage collector needs.
+ * runtime to provide, reduced to what a single-threaded guest with a non-moving, non-generational
+ * collector (Guest.CoreLib/Runtime/Gc) needs.
  */
         .intel_syntax noprefix
 
