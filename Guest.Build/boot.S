@@ -5,7 +5,8 @@
  * aligned) and FS base 0. The stub records the boot info, builds the thread-local storage block that
  * NativeAOT code addresses through FS, runs the program through ilc's __managed__Main and hands its
  * return value to the HALT hypercall. The rest of this file is what ilc-generated code expects a
- * runtime to provide, reduced to what a single-threaded guest without a garbage collector needs.
+ * runtime to provide, reduced to what a single-threaded guest with a non-moving, non-generational
+ * collector (Guest.CoreLib/Runtime/Gc) needs.
  */
         .intel_syntax noprefix
 
@@ -25,6 +26,8 @@ tender_note_stack_size:
         .section .bss
         .balign 8
 boot_info:
+        .quad   0
+boot_stack_top:                         /* RSP at entry: the top of the stack the collector scans */
         .quad   0
 
         .section .data
@@ -46,6 +49,7 @@ halt_args:                              /* struct hvt_hc_halt { void *cookie; in
         .type   _start, @function
 _start:
         mov     [rip + boot_info], rdi
+        mov     [rip + boot_stack_top], rsp
 
         /* Thread-local storage, x86-64 variant II: the thread pointer (FS base) points just past the
            TLS block and at a word holding its own address; code reaches TLS data at negative offsets. */
@@ -65,6 +69,8 @@ _start:
         xor     edi, edi                /* argc: unused, the core library reads the boot info */
         xor     esi, esi
         call    __managed__Main
+        mov     edi, eax
+        call    GuestRuntime_OnExit     /* exit-time reports (the collector's summary); returns the status */
 
         mov     dword ptr [rip + halt_args + 8], eax
         mov     qword ptr [rip + halt_args], 0
@@ -302,5 +308,49 @@ tender_cached_dispatch_stub:
         lea     rax, [rip + GuestInterfaceDispatchCached]
         ret
         .size   tender_cached_dispatch_stub, . - tender_cached_dispatch_stub
+
+/* Garbage collector support (Guest.CoreLib/Runtime/Gc). A collection pushes the callee-saved
+   registers, so that references only a caller's register holds are on the stack it scans, and runs
+   GuestGc_CollectFrom(rsp); the stack above that address up to boot_stack_top is scanned. */
+        .text
+        .globl  tender_gc_collect_with_registers_spilled
+        .type   tender_gc_collect_with_registers_spilled, @function
+tender_gc_collect_with_registers_spilled:
+        push    rbp
+        mov     rbp, rsp
+        push    rbx
+        push    r12
+        push    r13
+        push    r14
+        push    r15
+        sub     rsp, 8                  /* 16-byte alignment at the call */
+        mov     rdi, rsp
+        call    GuestGc_CollectFrom
+        add     rsp, 8
+        pop     r15
+        pop     r14
+        pop     r13
+        pop     r12
+        pop     rbx
+        pop     rbp
+        ret
+        .size   tender_gc_collect_with_registers_spilled, . - tender_gc_collect_with_registers_spilled
+
+/* void *tender_gc_data_range(void **end): the image's writable data (.data, TLS image, .bss). */
+        .globl  tender_gc_data_range
+        .type   tender_gc_data_range, @function
+tender_gc_data_range:
+        lea     rax, [rip + __guest_data_end]
+        mov     [rdi], rax
+        lea     rax, [rip + __guest_data_start]
+        ret
+        .size   tender_gc_data_range, . - tender_gc_data_range
+
+        .globl  tender_gc_stack_top
+        .type   tender_gc_stack_top, @function
+tender_gc_stack_top:
+        mov     rax, [rip + boot_stack_top]
+        ret
+        .size   tender_gc_stack_top, . - tender_gc_stack_top
 
         .section .note.GNU-stack, "", @progbits

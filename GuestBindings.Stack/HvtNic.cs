@@ -75,7 +75,8 @@ namespace GuestBindings
             return done;
         }
 
-        // The guest heap never moves objects (no GC), so a slot's address stays valid after `fixed`.
+        // The guest's collector never moves objects, and the pool keeps its slots alive, so a slot's
+        // address stays valid after `fixed`.
         private byte* SlotAddress(int slot)
         {
             fixed (byte* p = _pool.SlotSpan(slot)) return p;

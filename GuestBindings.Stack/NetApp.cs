@@ -108,7 +108,7 @@ namespace GuestBindings
             }
         }
 
-        /// <summary>Heap bytes allocated since boot (the guest heap never frees).</summary>
+        /// <summary>Heap bytes allocated since boot (GC.GetAllocatedBytesForCurrentThread: allocated, not in use).</summary>
         public static long HeapAllocated => GC.GetAllocatedBytesForCurrentThread();
 
         /// <summary>Dotted-quad text of an address.</summary>

@@ -3,8 +3,7 @@ using System;
 namespace GuestBindings
 {
     /// <summary>Console output through the tender (the PUTS hypercall): UTF-8, unbuffered.</summary>
-    /// <remarks>Writing allocates nothing (the heap is never reclaimed): text is encoded into a fixed
-    /// buffer and written in pieces.</remarks>
+    /// <remarks>Writing allocates nothing: text is encoded into a fixed buffer and written in pieces.</remarks>
     public static unsafe class GuestConsole
     {
         private const int ChunkBytes = 1024;

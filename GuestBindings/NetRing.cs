@@ -41,7 +41,7 @@ namespace GuestBindings
             if (s_tried || !Offered) return false;
             s_tried = true;
             byte[] copy = new byte[Size * CopyBufferSize];
-            // The heap never moves or frees objects (no GC), so the array's address stays valid.
+            // The collector never moves objects, and s_copy (a static, which it scans) keeps the array alive.
             fixed (byte* p = copy) s_copy = p;
             s_ring = (byte*)DeviceCalls.NetRingAddress;
             // Start from the indices the ring holds (0 for a fresh ring).

@@ -36,7 +36,7 @@ namespace GuestBindings
         public static void Exit(int status)
         {
             if (status < 0 || status > 254) throw new ArgumentOutOfRangeException(nameof(status), "Exit status must be 0..254 (255 means abort).");
-            Hypercalls.DoHalt(status, null);
+            Environment.Exit(status); // through the core library: its exit-time reports (--gc-stats)
         }
 
         /// <summary>Ends the guest abnormally: the tender prints <paramref name="message"/> and exits 255.</summary>
@@ -101,7 +101,8 @@ namespace GuestBindings
                 else { buffer[n++] = (byte)(0xE0 | (c >> 12)); buffer[n++] = (byte)(0x80 | ((c >> 6) & 0x3F)); buffer[n++] = (byte)(0x80 | (c & 0x3F)); }
             }
             length = n;
-            // The heap never moves or frees objects, so the array's address stays valid.
+            // The collector never moves objects; the caller's use of the pointer keeps the array alive
+            // (the stack is scanned conservatively).
             fixed (byte* p = buffer) return p;
         }
 

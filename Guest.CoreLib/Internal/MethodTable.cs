@@ -17,7 +17,7 @@ namespace Internal.Runtime
         private const uint HasComponentSizeFlag = 0x80000000;
         private const uint HasDispatchMapFlag = 0x00040000;
         private const uint HasFinalizerFlag = 0x00100000;
-        private const uint HasPointersFlag = 0x00200000;
+        private const uint HasPointersFlag = 0x01000000;     // the GC relies on it: the type has a GC descriptor
         private const uint HasSealedVTableEntriesFlag = 0x00400000;
         private const uint IsGenericFlag = 0x02000000;
         private const uint KindMask = 0x00030000;

@@ -42,6 +42,13 @@ namespace Internal.Runtime
         }
 
         private const int ThreadStaticRegion = 202;
+        private const int FrozenObjectRegion = 206;
+
+        // Objects ilc built at compile time (string literals, preinitialised arrays and statics): the
+        // collector scans them by their layout, not word by word (a string's characters can look
+        // like heap addresses).
+        internal static byte* s_frozenStart;
+        internal static byte* s_frozenEnd;
 
         private static bool s_done;
         private static byte* s_threadStaticRegion;
@@ -71,6 +78,8 @@ namespace Internal.Runtime
                 for (int i = 0; i < header->NumberOfSections; i++)
                     if (sections[i].SectionId == ThreadStaticRegion && sections[i].End > sections[i].Start) s_threadStaticRegion = sections[i].Start;
                 for (int i = 0; i < header->NumberOfSections; i++)
+                    if (sections[i].SectionId == FrozenObjectRegion) { s_frozenStart = sections[i].Start; s_frozenEnd = sections[i].End; }
+                for (int i = 0; i < header->NumberOfSections; i++)
                     if (sections[i].SectionId == EagerCctor) RunEagerConstructors(sections[i].Start, sections[i].End);
             }
         }
@@ -85,8 +94,8 @@ namespace Internal.Runtime
                 nint tagged = (nint)FollowRelative(block);
                 if ((tagged & Uninitialized) == 0) continue;
                 MethodTable* mt = (MethodTable*)(tagged & ~FlagMask);
-                byte* obj = (byte*)Heap.Reserve(mt->BaseSize);
-                *(MethodTable**)obj = mt;
+                // An object in the collected heap; the slot in the image's data keeps it alive.
+                byte* obj = Heap.AllocateObject(mt);
                 if ((tagged & HasPreInitializedData) != 0)
                 {
                     byte* data = FollowRelative(block + 4);

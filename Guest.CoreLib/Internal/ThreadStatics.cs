@@ -12,8 +12,8 @@ namespace Internal.Runtime
         {
             MethodTable* mt = GuestStartup.InlinedThreadStaticsType();
             if (mt == null) FailFast.Abort("Thread statics: the module has no thread-static layout");
-            byte* block = (byte*)Heap.Reserve(mt->BaseSize);
-            *(MethodTable**)block = mt;
+            // The TLS slot that receives it (in the image's data) keeps the block alive.
+            byte* block = Heap.AllocateObject(mt);
             object storage = System.Runtime.RuntimeExports.ObjectAt(block);
             threadStorage = storage;
             return storage;

@@ -4,40 +4,12 @@ using System.Runtime.CompilerServices;
 
 namespace Internal.Runtime
 {
-    // The guest heap: a bump allocator over [kernel_end, stack_bottom - guard page). There is no garbage
-    // collector; memory is never reclaimed. Allocation failure ends the guest with a clear abort message.
+    // Runtime memory outside the collected heap's objects (Runtime/Gc): caches and buffers the
+    // runtime keeps for ever. Allocation failure ends the guest with a clear abort message.
     internal static unsafe class Heap
     {
-        private static byte* s_next;
-        private static byte* s_end;
-        private static byte* s_start;
-
-        private static void Initialize()
-        {
-            HvtBootInfo* bi = Hvt.BootInfo();
-            ulong stack = Hvt.StackSize();
-            if (stack == 0) stack = 1024 * 1024;
-            s_start = s_next = (byte*)((bi->KernelEnd + 4095) & ~4095UL);
-            s_end = (byte*)(bi->MemSize - stack - 4096);
-            if (s_end < s_next) s_end = s_next;
-        }
-
-        internal static nuint Used => (nuint)(s_next - s_start);
-        internal static nuint Available => (nuint)(s_end - s_next);
-
-        // Raw, zeroed memory (8-byte aligned). Returns null when the heap is exhausted.
-        internal static void* TryReserve(nuint size)
-        {
-            if (s_next == null) Initialize();
-            nuint aligned = (size + 7) & ~(nuint)7;
-            if (aligned < size || aligned > (nuint)(s_end - s_next)) return null;
-            byte* p = s_next;
-            s_next += aligned;
-            // Guest RAM starts zeroed, and the bump pointer never hands out memory twice; clearing anyway
-            // keeps the core library independent of how the tender prepared memory.
-            SpanHelpers.ClearWithoutReferences(ref *p, aligned);
-            return p;
-        }
+        // Raw, zeroed memory (8-byte aligned), never freed. Returns null when the heap is exhausted.
+        internal static void* TryReserve(nuint size) => GcHeap.AllocateRaw(size);
 
         internal static void* Reserve(nuint size)
         {
@@ -46,17 +18,21 @@ namespace Internal.Runtime
             return p;
         }
 
-        private static void OutOfMemory(ulong size)
+        // A zeroed object of the type (not an array) in the collected heap.
+        internal static byte* AllocateObject(MethodTable* mt) => GcHeap.Allocate(mt, ((nuint)mt->BaseSize + 7) & ~(nuint)7);
+
+        internal static void OutOfMemory(ulong size)
         {
-            // Allocation failure: no exception object can be created, so report directly.
+            // Allocation failure (after a full collection): no exception object can be created, so
+            // report directly.
             byte* msg = stackalloc byte[160];
             int n = 0;
             n = Put(msg, n, "Out of memory: allocation of ");
             n = PutNumber(msg, n, size);
             n = Put(msg, n, " bytes failed (heap ");
-            n = PutNumber(msg, n, (ulong)(s_next - s_start));
+            n = PutNumber(msg, n, GcCollector.BytesInUse);
             n = Put(msg, n, " used, ");
-            n = PutNumber(msg, n, (ulong)(s_end - s_next));
+            n = PutNumber(msg, n, (ulong)GcHeap.FreeBlocks << GcHeap.BlockShift);
             n = Put(msg, n, " free)");
             msg[n] = 0;
             FailFast.AbortAscii(msg);
@@ -90,9 +66,7 @@ namespace System.Runtime
         [RuntimeExport("RhpNewFast")]
         internal static object RhpNewFast(MethodTable* mt)
         {
-            byte* p = (byte*)Heap.Reserve(mt->BaseSize);
-            *(MethodTable**)p = mt;
-            return ObjectAt(p);
+            return ObjectAt(Heap.AllocateObject(mt));
         }
 
         [RuntimeExport("RhpNewFinalizable")]
@@ -127,9 +101,9 @@ namespace System.Runtime
         internal static object AllocateArrayLike(MethodTable* mt, int length)
         {
             if (length < 0) throw new OverflowException();
-            ulong size = mt->BaseSize + (ulong)mt->ComponentSize * (ulong)(uint)length;
-            byte* p = (byte*)Heap.Reserve((nuint)size);
-            *(MethodTable**)p = mt;
+            ulong size = (mt->BaseSize + (ulong)mt->ComponentSize * (ulong)(uint)length + 7) & ~7UL;
+            if (size > (ulong)GcHeap.s_regionEnd - (ulong)GcHeap.s_regionStart && GcHeap.Initialized) Heap.OutOfMemory(size);
+            byte* p = GcHeap.Allocate(mt, (nuint)size);
             *(int*)(p + sizeof(IntPtr)) = length;
             return ObjectAt(p);
         }

@@ -111,8 +111,10 @@ namespace Internal.Runtime.CompilerHelpers
             {
                 while (cmdline[i] == (byte)' ') i++;
                 if (cmdline[i] == 0) break;
-                count++;
+                int start = i;
                 while (cmdline[i] != 0 && cmdline[i] != (byte)' ') i++;
+                if (IsGcStatsArgument(cmdline + start, i - start)) GcStats.s_requested = true;
+                else count++;
             }
             string[] args = new string[count];
             int n = 0;
@@ -122,9 +124,20 @@ namespace Internal.Runtime.CompilerHelpers
                 if (cmdline[i] == 0) break;
                 int start = i;
                 while (cmdline[i] != 0 && cmdline[i] != (byte)' ') i++;
+                if (IsGcStatsArgument(cmdline + start, i - start)) continue;
                 args[n++] = Utf8.ToString(cmdline + start, i - start);
             }
             return args;
+        }
+
+        // `--gc-stats` is the core library's own argument (Runtime/Gc/GcStats.cs), not the program's.
+        private static bool IsGcStatsArgument(byte* word, int length)
+        {
+            string name = GcStats.Argument;
+            if (length != name.Length) return false;
+            for (int k = 0; k < length; k++)
+                if (word[k] != (byte)name[k]) return false;
+            return true;
         }
     }
 }
@@ -136,34 +149,38 @@ namespace Internal.Runtime
         // Decodes UTF-8 (invalid sequences become U+FFFD).
         internal static string ToString(byte* p, int length)
         {
-            char* buf = (char*)Heap.Reserve((nuint)length * 2 + 2);
-            int n = 0;
-            for (int i = 0; i < length;)
+            // A collected scratch array: at most one UTF-16 unit per input byte (+1 for a surrogate pair).
+            char[] scratch = new char[length + 1];
+            fixed (char* buf = scratch)
             {
-                int b = p[i];
-                int cp, extra;
-                if (b < 0x80) { cp = b; extra = 0; }
-                else if ((b & 0xE0) == 0xC0) { cp = b & 0x1F; extra = 1; }
-                else if ((b & 0xF0) == 0xE0) { cp = b & 0x0F; extra = 2; }
-                else if ((b & 0xF8) == 0xF0) { cp = b & 0x07; extra = 3; }
-                else { buf[n++] = '\uFFFD'; i++; continue; }
-                bool ok = true;
-                for (int k = 1; k <= extra; k++)
+                int n = 0;
+                for (int i = 0; i < length;)
                 {
-                    if (i + k >= length || (p[i + k] & 0xC0) != 0x80) { ok = false; break; }
-                    cp = (cp << 6) | (p[i + k] & 0x3F);
+                    int b = p[i];
+                    int cp, extra;
+                    if (b < 0x80) { cp = b; extra = 0; }
+                    else if ((b & 0xE0) == 0xC0) { cp = b & 0x1F; extra = 1; }
+                    else if ((b & 0xF0) == 0xE0) { cp = b & 0x0F; extra = 2; }
+                    else if ((b & 0xF8) == 0xF0) { cp = b & 0x07; extra = 3; }
+                    else { buf[n++] = '\uFFFD'; i++; continue; }
+                    bool ok = true;
+                    for (int k = 1; k <= extra; k++)
+                    {
+                        if (i + k >= length || (p[i + k] & 0xC0) != 0x80) { ok = false; break; }
+                        cp = (cp << 6) | (p[i + k] & 0x3F);
+                    }
+                    if (!ok) { buf[n++] = '\uFFFD'; i++; continue; }
+                    i += extra + 1;
+                    if (cp >= 0x10000)
+                    {
+                        cp -= 0x10000;
+                        buf[n++] = (char)(0xD800 + (cp >> 10));
+                        buf[n++] = (char)(0xDC00 + (cp & 0x3FF));
+                    }
+                    else buf[n++] = (char)cp;
                 }
-                if (!ok) { buf[n++] = '\uFFFD'; i++; continue; }
-                i += extra + 1;
-                if (cp >= 0x10000)
-                {
-                    cp -= 0x10000;
-                    buf[n++] = (char)(0xD800 + (cp >> 10));
-                    buf[n++] = (char)(0xDC00 + (cp & 0x3FF));
-                }
-                else buf[n++] = (char)cp;
+                return new string(buf, 0, n);
             }
-            return new string(buf, 0, n);
         }
     }
 }
@@ -215,7 +232,7 @@ namespace System
             Memmove(ref Unsafe.As<T, byte>(ref destination), ref Unsafe.As<T, byte>(ref source), elementCount * (nuint)Unsafe.SizeOf<T>());
         }
 
-        // No GC, so no write barrier bookkeeping: a plain move.
+        // The collector has no generations or card tables, so no write barrier bookkeeping: a plain move.
         internal static void BulkMoveWithWriteBarrier(ref byte destination, ref byte source, nuint byteCount) =>
             Memmove(ref destination, ref source, byteCount);
     }

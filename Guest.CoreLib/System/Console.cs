@@ -84,6 +84,7 @@ namespace System
         public static void Exit(int exitCode)
         {
             if ((uint)exitCode > 254) throw new ArgumentOutOfRangeException(nameof(exitCode), "Exit code must be 0..254 (255 means abort).");
+            GcStats.PrintIfRequested();
             Hvt.Exit(exitCode, null);
         }
 

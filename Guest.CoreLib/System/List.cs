@@ -2,8 +2,8 @@ using System.Runtime.CompilerServices;
 
 namespace System.Collections.Generic
 {
-    // A growable array (the .NET API's core members). No GC: growing leaves the old array behind, so
-    // size a list up front (the capacity constructor) where it matters.
+    // A growable array (the .NET API's core members). Growing copies into a new array (the old one
+    // is garbage), so size a list up front (the capacity constructor) where it matters.
     public class List<T> : IEnumerable<T>
     {
         private T[] _items;

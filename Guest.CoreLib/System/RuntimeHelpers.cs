@@ -13,7 +13,7 @@ namespace System.Runtime.CompilerServices
         [Intrinsic]
         public static ReadOnlySpan<T> CreateSpan<T>(RuntimeFieldHandle fldHandle) => throw new PlatformNotSupportedException();
 
-        // Objects never move (no GC), so the address is a stable identity hash.
+        // Objects never move (the collector does not compact), so the address is a stable identity hash.
         public static unsafe int GetHashCode(object? o)
         {
             if (o is null) return 0;

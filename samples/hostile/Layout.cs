@@ -2,8 +2,9 @@ using System;
 using GuestBindings;
 
 /// <summary>
-/// Where things are in this guest: its own buffers (allocated once; the heap never moves or frees
-/// them), the devices' handles, and the addresses an attacker aims at.
+/// Where things are in this guest: its own buffers (allocated once and referenced here, so the
+/// collector, which never moves objects, keeps them), the devices' handles, and the addresses an
+/// attacker aims at.
 /// </summary>
 sealed unsafe class Layout
 {
@@ -43,8 +44,13 @@ sealed unsafe class Layout
 
     private static ulong Native_Anchor() => 0;
 
-    private static byte* Pin(byte[] array)
+    // The arrays behind the pointers above: a byte* is not a reference, so this keeps them alive.
+    private readonly byte[][] _buffers = new byte[4][];
+    private int _pinned;
+
+    private byte* Pin(byte[] array)
     {
+        _buffers[_pinned++] = array;
         fixed (byte* p = array) return p;
     }
 

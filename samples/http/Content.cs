@@ -38,13 +38,6 @@ static class Content
     public static readonly byte[] ConnectionClose = Ascii("Connection: close\r\n");
     public static readonly byte[] ConnectionKeepAlive = Ascii("Connection: keep-alive\r\n");
 
-    // /status lines.
-    public static readonly byte[] StatusRequests = Ascii("requests ");
-    public static readonly byte[] StatusConnections = Ascii("\nconnections ");
-    public static readonly byte[] StatusOpen = Ascii("\nopen ");
-    public static readonly byte[] StatusHeap = Ascii("\nheap ");
-    public static readonly byte[] Newline = Ascii("\n");
-
     /// <summary>The fixed body of a response kind (Status and Large are made per request).</summary>
     public static byte[] Body(int kind) => kind switch
     {

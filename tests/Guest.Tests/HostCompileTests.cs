@@ -11,6 +11,7 @@ public class HostCompileTests
     [InlineData("samples/hello")]
     [InlineData("samples/crash")]
     [InlineData("samples/compute")]
+    [InlineData("samples/bench")]
     [InlineData("samples/corelib-checks")]
     [InlineData("tests/Guest.Tests/guests/stack-loopback", "Guest.Stack")]
     [InlineData("samples/blk")]

@@ -26,7 +26,7 @@ static unsafe class Program
     {
         // Guest memory stands in for the DMA window (its IOVA is what the tender will map at 2^40).
         byte[] area = new byte[4 << 20];
-        byte* p = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref area[0]); // no GC: objects never move
+        byte* p = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref area[0]); // objects never move; `area` is kept alive below
         var dma = DmaAllocator.Over(new PointerDmaRegion(p, 1UL << 40, (ulong)area.Length));
 
         var pool = new DmaPacketPool(dma, 64);
@@ -69,6 +69,7 @@ static unsafe class Program
         if (args.Length > 1000) UnusedInstantiations(dma, pool, stackPool);
 
         GuestConsole.WriteLine("ixgbe-selfcheck: " + s_checks.ToString() + " checks, " + s_failed.ToString() + " failed");
+        GC.KeepAlive(area); // the DMA region above is only a pointer into it
         return s_failed;
     }
 
