@@ -33,6 +33,14 @@ internal sealed class RunArguments
     public List<PciSupport.PciOption> PciDevices { get; } = [];
     public bool Trace { get; private set; }
     public string? TracePath { get; private set; }
+    /// <summary>--gdb, --gdb=PORT, --gdb=ADDRESS:PORT (and solo5-hvt's --gdb-port=PORT); null without.</summary>
+    public System.Net.IPEndPoint? GdbEndpoint { get; private set; }
+    private int? _gdbPort;
+    private bool _gdb;
+
+    /// <summary>solo5-hvt's default --gdb-port.</summary>
+    public const int DefaultGdbPort = 1234;
+
     /// <summary>--dumpcore (".") or --dumpcore=DIR; null without either.</summary>
     public string? DumpCoreDirectory { get; private set; }
     public string? Kernel { get; private set; }
@@ -76,6 +84,22 @@ internal sealed class RunArguments
                 result.TracePath = path;
                 continue;
             }
+            if (token == "--gdb")
+            {
+                result._gdb = true;
+                continue;
+            }
+            if (token.StartsWith("--gdb=", StringComparison.Ordinal))
+            {
+                result._gdb = true;
+                result.GdbEndpoint = ParseGdbEndpoint(token["--gdb=".Length..], token);
+                continue;
+            }
+            if (token.StartsWith("--gdb-port=", StringComparison.Ordinal))
+            {
+                result._gdbPort = ParsePort(token["--gdb-port=".Length..], token);
+                continue;
+            }
             if (token == "--dumpcore")
             {
                 result.DumpCoreDirectory = ".";
@@ -114,7 +138,32 @@ internal sealed class RunArguments
             result.Kernel = token;
         }
         if (result.Kernel is not null) result.Tokens.Add(result.Kernel);
+        if (result._gdbPort is int port)
+        {
+            if (result.GdbEndpoint is not null) throw new TenderException("--gdb-port: the port is already given by --gdb=…");
+            result._gdb = true; // solo5-hvt needs --gdb as well; the port alone says enough
+            result.GdbEndpoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port);
+        }
+        if (result._gdb && result.GdbEndpoint is null) result.GdbEndpoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, DefaultGdbPort);
         return result;
+    }
+
+    /// <summary>PORT (on 127.0.0.1: never another address unless one is given) or ADDRESS:PORT.</summary>
+    private static System.Net.IPEndPoint ParseGdbEndpoint(string value, string token)
+    {
+        int colon = value.LastIndexOf(':');
+        if (colon < 0) return new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, ParsePort(value, token));
+        string host = value[..colon].Trim('[', ']');
+        if (!System.Net.IPAddress.TryParse(host, out var address))
+            throw new TenderException($"{token}: expected --gdb=PORT or --gdb=ADDRESS:PORT with a numeric IP address, not \"{host}\"");
+        return new System.Net.IPEndPoint(address, ParsePort(value[(colon + 1)..], token));
+    }
+
+    private static int ParsePort(string text, string token)
+    {
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+            throw new TenderException($"{token}: the port must be a number from 1 to 65535");
+        return port;
     }
 
     private bool _droppedSeparator;

@@ -37,6 +37,20 @@ internal static class RunCommand
         Arity = ArgumentArity.ZeroOrOne,
     };
 
+    // Declared for --help only: RunArguments takes --gdb, --gdb=… and --gdb-port=….
+    private static readonly Option<string?> Gdb = new("--gdb")
+    {
+        Description = "Wait for gdb before the guest's first instruction and serve the GDB remote protocol on 127.0.0.1:1234, or on PORT / ADDRESS:PORT with --gdb=… (docs/debugging.md)",
+        HelpName = "[ADDRESS:]PORT",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private static readonly Option<string?> GdbPort = new("--gdb-port")
+    {
+        Description = "solo5-hvt's spelling: the port for --gdb on 127.0.0.1",
+        HelpName = "PORT",
+    };
+
     private static readonly Option<string> TraceFormatOption = new("--trace-format")
     {
         Description = "Trace format: text (default) or json (one JSON object per line)",
@@ -106,6 +120,8 @@ internal static class RunCommand
         command.Options.Add(Trace);
         command.Options.Add(TraceFormatOption);
         command.Options.Add(DumpCore);
+        command.Options.Add(Gdb);
+        command.Options.Add(GdbPort);
         command.Options.Add(TimeoutOption);
         command.Options.Add(PlatformOption);
         command.Options.Add(SandboxOption);
@@ -170,6 +186,7 @@ internal static class RunCommand
             TracePath = split.TracePath,
             TraceFormat = format,
             DumpCoreDirectory = split.DumpCoreDirectory,
+            GdbEndpoint = split.GdbEndpoint,
             Timeout = timeout,
             TimeoutText = timeoutText,
             Devices = split.Devices,

@@ -33,6 +33,8 @@ internal sealed record RunOptions
     /// (--gdb: waits for gdb to connect); null: none.
     /// </summary>
     public Func<Debugging.GuestDebugAccess, Debugging.IGuestDebugger>? AttachDebugger { get; init; }
+    /// <summary>--gdb: where the gdb stub listens (when <see cref="AttachDebugger"/> is not given).</summary>
+    public System.Net.IPEndPoint? GdbEndpoint { get; init; }
 
     /// <summary>solo5-hvt's default.</summary>
     public const ulong DefaultMemoryMiB = 512;
