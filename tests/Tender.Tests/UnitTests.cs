@@ -114,6 +114,40 @@ public class RunArgumentsTests
         Assert.Equal("/tmp/t.json", split.TracePath);
         Assert.Throws<TenderException>(() => RunArguments.Split(["--trace=", "k.elf"]));
     }
+
+    [Fact]
+    public void Dumpcore_takes_an_optional_directory()
+    {
+        Assert.Equal(".", RunArguments.Split(["--dumpcore", "k.elf"]).DumpCoreDirectory);
+        Assert.Equal("/tmp/cores", RunArguments.Split(["--dumpcore=/tmp/cores", "k.elf"]).DumpCoreDirectory);
+        Assert.Null(RunArguments.Split(["k.elf"]).DumpCoreDirectory);
+        Assert.Throws<TenderException>(() => RunArguments.Split(["--dumpcore=", "k.elf"]));
+        // After the kernel it is the guest's.
+        Assert.Null(RunArguments.Split(["k.elf", "--dumpcore"]).DumpCoreDirectory);
+    }
+
+    [Theory]
+    [InlineData("--gdb", "127.0.0.1:1234")]
+    [InlineData("--gdb=4321", "127.0.0.1:4321")]
+    [InlineData("--gdb-port=4000", "127.0.0.1:4000")]
+    [InlineData("--gdb=0.0.0.0:77", "0.0.0.0:77")]
+    [InlineData("--gdb=[::1]:78", "[::1]:78")]
+    public void Gdb_listens_on_loopback_unless_an_address_is_given(string flag, string endpoint)
+    {
+        Assert.Equal(endpoint, RunArguments.Split([flag, "k.elf"]).GdbEndpoint?.ToString());
+    }
+
+    [Theory]
+    [InlineData("--gdb=0")]
+    [InlineData("--gdb=65536")]
+    [InlineData("--gdb=port")]
+    [InlineData("--gdb=localhost:1234")]
+    [InlineData("--gdb-port=x")]
+    public void Bad_gdb_endpoints_are_refused(string flag)
+    {
+        var e = Assert.Throws<TenderException>(() => RunArguments.Split([flag, "k.elf"]));
+        Assert.Contains(flag.Split('=')[0], e.Message);
+    }
 }
 
 public class GuestMemoryTests
