@@ -126,44 +126,4 @@ namespace System
         public override string ToString() => ((ulong)(nuint)_value).ToString();
         public string ToString(string? format) => ((ulong)(nuint)_value).ToString(format);
     }
-
-    // Integer to text, for the primitives' ToString. Supports the standard formats G, D[n] and X[n]/x[n].
-    internal static class Number
-    {
-        internal static unsafe string FormatInteger(bool negative, ulong magnitude, int bits, ulong rawBits, string? format)
-        {
-            char kind = 'G';
-            int digits = 0;
-            if (format is not null && format.Length > 0)
-            {
-                kind = format[0];
-                for (int i = 1; i < format.Length; i++)
-                {
-                    char c = format[i];
-                    if (c < '0' || c > '9') throw new FormatException("Format specifier was invalid.");
-                    digits = digits * 10 + (c - '0');
-                    if (digits > 999) throw new FormatException("Format specifier was invalid.");
-                }
-            }
-            char* buf = stackalloc char[1100];
-            int pos = 1100;
-            if (kind == 'X' || kind == 'x')
-            {
-                // Hex shows the two's complement bits of the type's width, as .NET does.
-                ulong v = bits == 64 ? rawBits : rawBits & ((1UL << bits) - 1);
-                char a = kind == 'X' ? 'A' : 'a';
-                do { int d = (int)(v & 0xF); buf[--pos] = (char)(d < 10 ? '0' + d : a + d - 10); v >>= 4; } while (v != 0);
-                while (1100 - pos < digits) buf[--pos] = '0';
-                return new string(buf, pos, 1100 - pos);
-            }
-            if (kind != 'G' && kind != 'g' && kind != 'D' && kind != 'd')
-                throw new FormatException("Format specifier was invalid.");
-            ulong m = magnitude;
-            do { buf[--pos] = (char)('0' + (int)(m % 10)); m /= 10; } while (m != 0);
-            if (kind == 'D' || kind == 'd')
-                while (1100 - pos < digits) buf[--pos] = '0';
-            if (negative) buf[--pos] = '-';
-            return new string(buf, pos, 1100 - pos);
-        }
-    }
 }

@@ -1,0 +1,299 @@
+namespace System
+{
+    // A decimal number as digits: value = 0.d1 d2 ... dCount * 10^Scale, digits ASCII, no trailing zeros;
+    // Count == 0 is zero. Floating-point values are first turned into their exact decimal expansion (every
+    // binary fraction has a finite one), so every later step (shortest form, rounding to a precision) works
+    // on exact digits and rounds half to even, as .NET does.
+    internal ref struct NumberBuffer
+    {
+        public Span<byte> Digits;
+        public int Count;
+        public int Scale;
+        public bool IsNegative;
+
+        public NumberBuffer(Span<byte> digits) { Digits = digits; Count = 0; Scale = 0; IsNegative = false; }
+
+        public void StripTrailingZeros()
+        {
+            while (Count > 0 && Digits[Count - 1] == '0') Count--;
+            if (Count == 0) Scale = 0;
+        }
+
+        // Keeps the first `pos` digits, rounding half to even (exact digits) or half up (integers: .NET
+        // rounds their digits away from zero).
+        public void Round(int pos, bool halfEven)
+        {
+            if (pos >= Count) return;
+            if (pos < 0) { Count = 0; Scale = 0; return; }
+            byte d = Digits[pos];
+            bool up;
+            if (!halfEven) up = d >= '5';
+            else if (d != '5') up = d > '5';
+            else if (pos + 1 < Count) up = true;                        // more (non-zero) digits follow
+            else up = pos > 0 && ((Digits[pos - 1] - '0') & 1) == 1;     // a tie: to the even digit
+            Count = pos;
+            if (up)
+            {
+                int i = pos - 1;
+                while (i >= 0 && Digits[i] == '9') i--;
+                if (i < 0) { Digits[0] = (byte)'1'; Count = 1; Scale++; }
+                else { Digits[i]++; Count = i + 1; }
+            }
+            StripTrailingZeros();
+        }
+    }
+
+    internal static partial class Number
+    {
+        internal const int MaxDigits = 800;          // exact expansions need at most 767 significant digits
+        private const int MaxParseDigits = 780;      // beyond this only "some non-zero digit follows" matters
+
+        // IEEE binary64 and binary32: explicit mantissa bits and exponent bias.
+        internal const int DoubleMantissaBits = 52, DoubleBias = 1023;
+        internal const int SingleMantissaBits = 23, SingleBias = 127;
+
+        internal static void Decompose(ulong bits, int mantBits, int bias, out ulong m, out int e)
+        {
+            ulong fracMask = (1UL << mantBits) - 1;
+            int field = (int)(bits >> mantBits) & (mantBits == 52 ? 0x7FF : 0xFF);
+            ulong frac = bits & fracMask;
+            int minExp = 1 - bias - mantBits;
+            if (field == 0) { m = frac; e = minExp; }
+            else { m = frac | (1UL << mantBits); e = field - bias - mantBits; }
+        }
+
+        // The exact decimal expansion of m * 2^e.
+        internal static void ExactDigits(ulong m, int e, ref NumberBuffer nb)
+        {
+            Span<uint> big = stackalloc uint[BigArith.Words];
+            int len = BigArith.FromUInt64(big, m);
+            int count;
+            if (e >= 0)
+            {
+                len = BigArith.ShiftLeft(big, len, e);
+                count = BigArith.ToDecimal(big, len, nb.Digits);
+                nb.Scale = count;
+            }
+            else
+            {
+                // m * 2^e = m * 5^-e / 10^-e
+                len = BigArith.MulPow5(big, len, -e);
+                count = BigArith.ToDecimal(big, len, nb.Digits);
+                nb.Scale = count + e;
+            }
+            nb.Count = count;
+            nb.StripTrailingZeros();
+        }
+
+        // The shortest digits that read back as the same value (ties in reading go to the even mantissa, so
+        // the interval's ends belong to it when m is even); among equally short ones the nearest.
+        internal static void ShortestDigits(ulong m, int e, int mantBits, int bias, ref NumberBuffer nb)
+        {
+            if (m == 0) { nb.Count = 0; nb.Scale = 0; return; }
+            ExactDigits(m, e, ref nb);
+            Span<byte> lowDigits = stackalloc byte[MaxDigits];
+            Span<byte> highDigits = stackalloc byte[MaxDigits];
+            var low = new NumberBuffer(lowDigits);
+            var high = new NumberBuffer(highDigits);
+            int minExp = 1 - bias - mantBits;
+            if (m == (1UL << mantBits) && e > minExp) ExactDigits(4 * m - 1, e - 2, ref low);
+            else ExactDigits(2 * m - 1, e - 1, ref low);
+            ExactDigits(2 * m + 1, e - 1, ref high);
+            bool inclusive = (m & 1) == 0;
+
+            Span<byte> candidate = stackalloc byte[32];
+            for (int n = 1; n < nb.Count && n <= 17; n++)
+            {
+                // The two n-digit neighbours: down (truncated) and up (one unit more).
+                bool upNearer;
+                byte next = nb.Digits[n];
+                if (next != '5') upNearer = next > '5';
+                else if (n + 1 < nb.Count) upNearer = true;
+                else upNearer = ((nb.Digits[n - 1] - '0') & 1) == 1;
+                for (int attempt = 0; attempt < 2; attempt++)
+                {
+                    bool up = attempt == 0 ? upNearer : !upNearer;
+                    int count = n, scale = nb.Scale;
+                    nb.Digits.Slice(0, n).CopyTo(candidate);
+                    if (up)
+                    {
+                        int i = n - 1;
+                        while (i >= 0 && candidate[i] == '9') i--;
+                        if (i < 0) { candidate[0] = (byte)'1'; count = 1; scale++; }
+                        else { candidate[i]++; count = i + 1; }
+                    }
+                    while (count > 1 && candidate[count - 1] == '0') count--;
+                    int cl = CompareDecimal(candidate, count, scale, low.Digits, low.Count, low.Scale);
+                    int ch = CompareDecimal(candidate, count, scale, high.Digits, high.Count, high.Scale);
+                    if (inclusive ? (cl >= 0 && ch <= 0) : (cl > 0 && ch < 0))
+                    {
+                        candidate.Slice(0, count).CopyTo(nb.Digits);
+                        nb.Count = count;
+                        nb.Scale = scale;
+                        return;
+                    }
+                }
+            }
+            // The exact value itself (17 digits always suffice for a double; here it has fewer).
+        }
+
+        private static int CompareDecimal(ReadOnlySpan<byte> a, int an, int ascale, ReadOnlySpan<byte> b, int bn, int bscale)
+        {
+            if (ascale != bscale) return ascale < bscale ? -1 : 1;
+            int n = an > bn ? an : bn;
+            for (int i = 0; i < n; i++)
+            {
+                int da = i < an ? a[i] : '0', db = i < bn ? b[i] : '0';
+                if (da != db) return da < db ? -1 : 1;
+            }
+            return 0;
+        }
+
+        // Digits (with sticky rounding information) to the nearest binary floating-point value, ties to
+        // even; returns the bits without the sign. Infinity on overflow, zero on underflow.
+        internal static ulong RoundToBinary(ref NumberBuffer nb, int mantBits, int bias)
+        {
+            if (nb.Count == 0) return 0;
+            ulong infinity = (ulong)(2 * bias + 1) << mantBits;
+            int maxScale = mantBits == 52 ? 310 : 40, minScale = mantBits == 52 ? -330 : -50;
+            if (nb.Scale > maxScale) return infinity;
+            if (nb.Scale < minScale) return 0;
+
+            Span<uint> a = stackalloc uint[BigArith.Words];
+            Span<uint> b = stackalloc uint[BigArith.Words];
+            int alen = 0;
+            for (int i = 0; i < nb.Count;)
+            {
+                int k = nb.Count - i < 9 ? nb.Count - i : 9;
+                uint chunk = 0, scale = 1;
+                for (int j = 0; j < k; j++) { chunk = chunk * 10 + (uint)(nb.Digits[i + j] - '0'); scale *= 10; }
+                alen = alen == 0 ? BigArith.FromUInt64(a, chunk) : BigArith.MulAddSmall(a, alen, scale, chunk);
+                i += k;
+            }
+            int e10 = nb.Scale - nb.Count;            // value = A * 10^e10 = A * 5^e10 * 2^e10
+            int blen = BigArith.FromUInt64(b, 1);
+            if (e10 > 0) alen = BigArith.MulPow5(a, alen, e10);
+            else if (e10 < 0) blen = BigArith.MulPow5(b, blen, -e10);
+
+            // q = floor(A * 2^s / B) with 2^62 < q < 2^64.
+            int s = 63 - BigArith.BitLength(a, alen) + BigArith.BitLength(b, blen);
+            if (s > 0) alen = BigArith.ShiftLeft(a, alen, s);
+            else if (s < 0) blen = BigArith.ShiftLeft(b, blen, -s);
+            blen = BigArith.ShiftLeft(b, blen, 63);
+            ulong q = 0;
+            for (int i = 63; i >= 0; i--)
+            {
+                if (BigArith.Compare(a, alen, b, blen) >= 0)
+                {
+                    alen = BigArith.Subtract(a, alen, b, blen);
+                    q |= 1UL << i;
+                }
+                blen = BigArith.ShiftRight1(b, blen);
+            }
+            bool sticky = alen != 0;
+            int lowExp = e10 - s;                      // value = (q + fraction) * 2^lowExp
+            int qbits = 64 - System.Numerics.BitOperations.LeadingZeroCount(q);
+            int minExp = 1 - bias - mantBits;
+            int drop = qbits - (mantBits + 1);
+            if (lowExp + drop < minExp) drop = minExp - lowExp;    // subnormal: fewer bits
+            if (drop > 64) return 0;
+            ulong mant, rest;
+            if (drop == 64) { mant = 0; rest = q; }
+            else { mant = q >> drop; rest = q & ((1UL << drop) - 1); }
+            ulong half = 1UL << (drop - 1);
+            bool up = rest > half || (rest == half && (sticky || (mant & 1) == 1));
+            if (up)
+            {
+                mant++;
+                if (mant == 1UL << (mantBits + 1)) { mant >>= 1; drop++; }
+            }
+            if (mant == 0) return 0;
+            if (mant < 1UL << mantBits) return mant;   // subnormal (exponent field 0)
+            long field = (long)lowExp + drop + mantBits + bias;
+            if (field >= 2 * bias + 1) return infinity;
+            return ((ulong)field << mantBits) | (mant & ((1UL << mantBits) - 1));
+        }
+
+        private static bool IsWhite(char c) => c == ' ' || (c >= '\t' && c <= '\r');
+
+        // The invariant culture's syntax for NumberStyles.Float | AllowThousands: [ws][sign]digits[,digits]
+        // [.digits][(e|E)[sign]digits][ws], or Infinity / NaN (any case, optional sign).
+        internal static bool TryParseFloat(ReadOnlySpan<char> s, int mantBits, int bias, bool allowThousands, out ulong bits)
+        {
+            bits = 0;
+            int i = 0, end = s.Length;
+            while (i < end && IsWhite(s[i])) i++;
+            while (end > i && IsWhite(s[end - 1])) end--;
+            bool negative = false;
+            if (i < end && (s[i] == '+' || s[i] == '-')) { negative = s[i] == '-'; i++; }
+            ulong signBit = negative ? 1UL << (mantBits == 52 ? 63 : 31) : 0;
+            ReadOnlySpan<char> word = s.Slice(i, end - i);
+            if (EqualsIgnoreCase(word, "Infinity"))
+            {
+                bits = ((ulong)(2 * bias + 1) << mantBits) | signBit;
+                return true;
+            }
+            if (EqualsIgnoreCase(word, "NaN"))
+            {
+                // .NET's NaN constant (sign set, quiet bit set), whatever the sign written.
+                bits = ((ulong)(2 * bias + 1) << mantBits) | (1UL << (mantBits - 1)) | (1UL << (mantBits == 52 ? 63 : 31));
+                return true;
+            }
+
+            Span<byte> digits = stackalloc byte[MaxDigits + 2];
+            var nb = new NumberBuffer(digits);
+            bool anyDigit = false, sticky = false, inFraction = false;
+            int scale = 0;
+            for (; i < end; i++)
+            {
+                char c = s[i];
+                if (c >= '0' && c <= '9')
+                {
+                    anyDigit = true;
+                    if (nb.Count == 0 && c == '0') { if (inFraction) scale--; continue; }
+                    if (nb.Count < MaxParseDigits) nb.Digits[nb.Count++] = (byte)c;
+                    else if (c != '0') sticky = true;
+                    if (!inFraction) scale++;
+                }
+                else if (c == '.' && !inFraction) inFraction = true;
+                else if (c == ',' && allowThousands && anyDigit && !inFraction) { }
+                else break;
+            }
+            if (!anyDigit) return false;
+            if (i < end && (s[i] == 'e' || s[i] == 'E'))
+            {
+                int j = i + 1;
+                bool expNegative = false;
+                if (j < end && (s[j] == '+' || s[j] == '-')) { expNegative = s[j] == '-'; j++; }
+                if (j < end && s[j] >= '0' && s[j] <= '9')
+                {
+                    int exp = 0;
+                    for (; j < end && s[j] >= '0' && s[j] <= '9'; j++)
+                        if (exp < 100000) exp = exp * 10 + (s[j] - '0');
+                    scale += expNegative ? -exp : exp;
+                    i = j;
+                }
+            }
+            if (i != end) return false;
+            if (sticky) nb.Digits[nb.Count++] = (byte)'1';
+            nb.Scale = scale;
+            nb.StripTrailingZeros();
+            bits = RoundToBinary(ref nb, mantBits, bias) | signBit;
+            return true;
+        }
+
+        private static bool EqualsIgnoreCase(ReadOnlySpan<char> a, string b)
+        {
+            if (a.Length != b.Length) return false;
+            for (int i = 0; i < a.Length; i++)
+            {
+                char c = a[i];
+                if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
+                char d = b[i];
+                if (d >= 'A' && d <= 'Z') d = (char)(d + 32);
+                if (c != d) return false;
+            }
+            return true;
+        }
+    }
+}
