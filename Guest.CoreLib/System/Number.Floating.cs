@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace System
 {
     // A decimal number as digits: value = 0.d1 d2 ... dCount * 10^Scale, digits ASCII, no trailing zeros;
@@ -216,16 +218,23 @@ namespace System
 
         private static bool IsWhite(char c) => c == ' ' || (c >= '\t' && c <= '\r');
 
-        // The invariant culture's syntax for NumberStyles.Float | AllowThousands: [ws][sign]digits[,digits]
-        // [.digits][(e|E)[sign]digits][ws], or Infinity / NaN (any case, optional sign).
-        internal static bool TryParseFloat(ReadOnlySpan<char> s, int mantBits, int bias, bool allowThousands, out ulong bits)
+        internal static void ValidateFloatStyles(NumberStyles styles)
+        {
+            const NumberStyles Supported = NumberStyles.Float | NumberStyles.AllowThousands;
+            if ((styles & ~Supported) != 0)
+                throw new NotSupportedException("Only the NumberStyles of Float | AllowThousands are supported in a guest.");
+        }
+
+        // The invariant culture's syntax, as far as `styles` allows: [ws][sign]digits[,digits][.digits]
+        // [(e|E)[sign]digits][ws], or Infinity / NaN (any case, optional sign).
+        internal static bool TryParseFloat(ReadOnlySpan<char> s, int mantBits, int bias, NumberStyles styles, out ulong bits)
         {
             bits = 0;
             int i = 0, end = s.Length;
-            while (i < end && IsWhite(s[i])) i++;
-            while (end > i && IsWhite(s[end - 1])) end--;
+            if ((styles & NumberStyles.AllowLeadingWhite) != 0) while (i < end && IsWhite(s[i])) i++;
+            if ((styles & NumberStyles.AllowTrailingWhite) != 0) while (end > i && IsWhite(s[end - 1])) end--;
             bool negative = false;
-            if (i < end && (s[i] == '+' || s[i] == '-')) { negative = s[i] == '-'; i++; }
+            if ((styles & NumberStyles.AllowLeadingSign) != 0 && i < end && (s[i] == '+' || s[i] == '-')) { negative = s[i] == '-'; i++; }
             ulong signBit = negative ? 1UL << (mantBits == 52 ? 63 : 31) : 0;
             ReadOnlySpan<char> word = s.Slice(i, end - i);
             if (EqualsIgnoreCase(word, "Infinity"))
@@ -243,6 +252,7 @@ namespace System
             Span<byte> digits = stackalloc byte[MaxDigits + 2];
             var nb = new NumberBuffer(digits);
             bool anyDigit = false, sticky = false, inFraction = false;
+            bool allowThousands = (styles & NumberStyles.AllowThousands) != 0, allowPoint = (styles & NumberStyles.AllowDecimalPoint) != 0;
             int scale = 0;
             for (; i < end; i++)
             {
@@ -255,12 +265,12 @@ namespace System
                     else if (c != '0') sticky = true;
                     if (!inFraction) scale++;
                 }
-                else if (c == '.' && !inFraction) inFraction = true;
+                else if (c == '.' && allowPoint && !inFraction) inFraction = true;
                 else if (c == ',' && allowThousands && anyDigit && !inFraction) { }
                 else break;
             }
             if (!anyDigit) return false;
-            if (i < end && (s[i] == 'e' || s[i] == 'E'))
+            if (i < end && (s[i] == 'e' || s[i] == 'E') && (styles & NumberStyles.AllowExponent) != 0)
             {
                 int j = i + 1;
                 bool expNegative = false;

@@ -47,46 +47,6 @@ namespace System
         public static bool IsWhiteSpace(char c) => c == ' ' || (c >= '\x0009' && c <= '\x000d') || c == '\x00a0' || c == '\x0085';
     }
 
-    // Floating point is supported in arithmetic; formatting a double or float as text is not (the guest
-    // prints integers, e.g. nanoseconds), so ToString gives the type name as object.ToString does.
-    public readonly struct Single : IComparable<float>, IEquatable<float>
-    {
-        private readonly float m_value;
-        public const float MinValue = -3.40282346638528859e+38f;
-        public const float MaxValue = 3.40282346638528859e+38f;
-        public const float Epsilon = 1.4e-45f;
-        public const float PositiveInfinity = 1.0f / 0.0f;
-        public const float NegativeInfinity = -1.0f / 0.0f;
-        public const float NaN = 0.0f / 0.0f;
-
-        public static bool IsNaN(float f) => f != f;
-        public int CompareTo(float value) => m_value < value ? -1 : m_value > value ? 1 : m_value == value ? 0 : IsNaN(m_value) ? (IsNaN(value) ? 0 : -1) : 1;
-        public bool Equals(float obj) => m_value == obj || (IsNaN(obj) && IsNaN(m_value));
-        public override bool Equals(object? obj) => obj is float f && Equals(f);
-        public override unsafe int GetHashCode() { float v = m_value; return *(int*)&v; }
-    }
-
-    public readonly struct Double : IComparable<double>, IEquatable<double>
-    {
-        private readonly double m_value;
-        public const double MinValue = -1.7976931348623157E+308;
-        public const double MaxValue = 1.7976931348623157E+308;
-        public const double Epsilon = 4.9406564584124654E-324;
-        public const double PositiveInfinity = 1.0 / 0.0;
-        public const double NegativeInfinity = -1.0 / 0.0;
-        public const double NaN = 0.0 / 0.0;
-
-        public static bool IsNaN(double d) => d != d;
-        public static bool IsInfinity(double d) => d == PositiveInfinity || d == NegativeInfinity;
-        public static bool IsPositiveInfinity(double d) => d == PositiveInfinity;
-        public static bool IsNegativeInfinity(double d) => d == NegativeInfinity;
-        public static bool IsFinite(double d) => !IsNaN(d) && !IsInfinity(d);
-        public int CompareTo(double value) => m_value < value ? -1 : m_value > value ? 1 : m_value == value ? 0 : IsNaN(m_value) ? (IsNaN(value) ? 0 : -1) : 1;
-        public bool Equals(double obj) => m_value == obj || (IsNaN(obj) && IsNaN(m_value));
-        public override bool Equals(object? obj) => obj is double d && Equals(d);
-        public override unsafe int GetHashCode() { double v = m_value; long l = *(long*)&v; return (int)l ^ (int)(l >> 32); }
-    }
-
     public readonly unsafe struct IntPtr : IEquatable<nint>
     {
         private readonly void* _value;
