@@ -26,7 +26,7 @@ namespace System.Text
             _pos += count;
         }
 
-        public void Append(ReadOnlySpan<char> s)
+        public void Append(scoped ReadOnlySpan<char> s)
         {
             if (_pos + s.Length > _chars.Length) Grow(s.Length);
             s.CopyTo(_chars.Slice(_pos));
@@ -46,6 +46,20 @@ namespace System.Text
             char[] bigger = new char[size];
             _chars.Slice(0, _pos).CopyTo(bigger);
             _chars = bigger;
+        }
+
+        // Pads what was appended since `start` with spaces to |alignment| characters: on the left when
+        // alignment is positive (right-aligned), on the right when negative (composite formatting's rule).
+        public void Pad(int start, int alignment)
+        {
+            int width = alignment < 0 ? -alignment : alignment;
+            int padding = width - (_pos - start);
+            if (padding <= 0) return;
+            if (alignment < 0) { Append(' ', padding); return; }
+            if (_pos + padding > _chars.Length) Grow(padding);
+            _chars.Slice(start, _pos - start).CopyTo(_chars.Slice(start + padding));
+            _chars.Slice(start, padding).Fill(' ');
+            _pos += padding;
         }
 
         public bool TryCopyTo(Span<char> destination, out int charsWritten)
