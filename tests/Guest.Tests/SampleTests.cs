@@ -60,6 +60,8 @@ public class CoreLibChecksTests
         "generics-class", "interface-dispatch", "interface-dispatch-megamorphic", "virtual-calls", "casts",
         "static-constructors", "static-readonly", "thread-statics", "delegates", "lists", "dictionaries", "timespan-stopwatch", "checked-overflow-throws", "interlocked-volatile",
         "binary-primitives", "memory-marshal", "unsafe", "math-bitops", "allocation", "boxing", "struct-equality", "interpolation", "clock",
+        "hashset", "queue", "stack", "stringbuilder", "interpolation-alignment", "composite-format", "double-formatting",
+        "double-round-trip", "number-parsing", "span-tryformat", "random", "datetime", "arraypool",
         "yield-deadline", "no-devices", "arguments-environment", "console-environment",
     ];
 
