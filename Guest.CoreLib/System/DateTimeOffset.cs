@@ -113,7 +113,7 @@ namespace System
 
         public static int Compare(DateTimeOffset first, DateTimeOffset second) => first._utcTicks.CompareTo(second._utcTicks);
         public int CompareTo(DateTimeOffset other) => _utcTicks.CompareTo(other._utcTicks);
-        public int CompareTo(object? obj)
+        int IComparable.CompareTo(object? obj)
         {
             if (obj is null) return 1;
             if (obj is DateTimeOffset d) return CompareTo(d);
