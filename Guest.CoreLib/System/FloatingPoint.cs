@@ -6,6 +6,7 @@ namespace System
     // Text conversion works on exact digits (Number.Floating.cs): ToString() is the shortest text that
     // reads back to the same value, precision formats round the exact value half to even, and Parse rounds
     // correctly; all with the invariant culture's symbols.
+    [System.Runtime.CompilerServices.SkipLocalsInit]
     public readonly struct Single : IComparable, IComparable<float>, IEquatable<float>, IFormattable, ISpanFormattable, IUtf8SpanFormattable
     {
         private readonly float m_value;
@@ -86,6 +87,7 @@ namespace System
         }
     }
 
+    [System.Runtime.CompilerServices.SkipLocalsInit]
     public readonly struct Double : IComparable, IComparable<double>, IEquatable<double>, IFormattable, ISpanFormattable, IUtf8SpanFormattable
     {
         private readonly double m_value;

@@ -4,6 +4,7 @@ namespace System
     // returns the new length in words. Enough for the exact arithmetic of floating-point formatting and
     // parsing: multiplying by small numbers and powers of five, shifts, comparison, subtraction and
     // division by a small number. Zero has length 0.
+    [System.Runtime.CompilerServices.SkipLocalsInit]
     internal static class BigArith
     {
         // Words for any value formatting or parsing needs: 5^1150 * 2^(780 digits' bits + 128) < 2^5600.

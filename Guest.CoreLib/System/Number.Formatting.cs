@@ -5,6 +5,8 @@ namespace System
     // Standard numeric format strings with the invariant culture's symbols ('.', ',', "-", " %",
     // "Infinity", "NaN"): G, D, X (integers), E, F, N, P (integers and floating point), R (floating point).
     // Custom format strings ("0.00", "#,##0") are not supported.
+    // Every buffer here is written before it is read: no need to zero the stack space.
+    [System.Runtime.CompilerServices.SkipLocalsInit]
     internal static partial class Number
     {
         // The format letter and its precision (-1 when absent), as .NET reads a standard format string;
