@@ -2,8 +2,8 @@ using System.Text;
 
 namespace System
 {
-    // Standard numeric format strings with the invariant culture's symbols ('.', ',', "-", " %",
-    // "Infinity", "NaN"): G, D, X (integers), E, F, N, P (integers and floating point), R (floating point).
+    // Standard numeric format strings with the invariant culture's symbols ('.', ',', "-", " %", "¤",
+    // "Infinity", "NaN"): G, D, X (integers), C, E, F, N, P (integers and floating point), R (floating point).
     // Custom format strings ("0.00", "#,##0") are not supported.
     // Every buffer here is written before it is read: no need to zero the stack space.
     [System.Runtime.CompilerServices.SkipLocalsInit]
@@ -103,6 +103,10 @@ namespace System
                     FormatFixed(ref w, nb, precision < 0 ? 2 : precision, true);
                     w.Append(" %");
                     return;
+                case 'c':
+                    nb.StripTrailingZeros();
+                    FormatCurrency(ref w, nb, precision < 0 ? 2 : precision);
+                    return;
                 default:
                     ThrowBadFormat();
                     return;
@@ -124,15 +128,16 @@ namespace System
             int signShift = isSingle ? 31 : 63;
             bool negative = (bits >> signShift) != 0;
             ulong abs = bits & ~(1UL << signShift);
-            char fmt = ParseFormatSpecifier(format, out int precision);
-            char lower = (char)(fmt | 0x20);
-            if (lower != 'r' && lower != 'g' && lower != 'e' && lower != 'f' && lower != 'n' && lower != 'p') ThrowBadFormat();
+            // As .NET: NaN and infinities print their symbol whatever the format.
             if ((abs >> mantBits) == (ulong)(2 * bias + 1))
             {
                 if ((abs & ((1UL << mantBits) - 1)) != 0) w.Append("NaN");
                 else w.Append(negative ? "-Infinity" : "Infinity");
                 return;
             }
+            char fmt = ParseFormatSpecifier(format, out int precision);
+            char lower = (char)(fmt | 0x20);
+            if (lower != 'r' && lower != 'g' && lower != 'e' && lower != 'f' && lower != 'n' && lower != 'p' && lower != 'c') ThrowBadFormat();
             Decompose(abs, mantBits, bias, out ulong m, out int e);
             Span<byte> digits = stackalloc byte[MaxDigits];
             var nb = new NumberBuffer(digits);
@@ -167,6 +172,12 @@ namespace System
                     ExactDigits(m, e, ref nb);
                     nb.Round(nb.Scale + precision, halfEven: true);
                     FormatFixed(ref w, nb, precision, lower == 'n');
+                    return;
+                case 'c':
+                    if (precision < 0) precision = 2;
+                    ExactDigits(m, e, ref nb);
+                    nb.Round(nb.Scale + precision, halfEven: true);
+                    FormatCurrency(ref w, nb, precision);
                     return;
                 default: // 'p'
                     if (precision < 0) precision = 2;
@@ -225,6 +236,17 @@ namespace System
             do { tmp[n++] = (char)('0' + exponent % 10); exponent /= 10; } while (exponent != 0);
             w.Append('0', minDigits - n);
             while (n > 0) w.Append(tmp[--n]);
+        }
+
+        // C: the invariant culture's currency sign, "¤1,234.57" and "(¤1,234.57)".
+        private static void FormatCurrency(ref ValueStringBuilder w, scoped NumberBuffer nb, int decimals)
+        {
+            bool negative = nb.IsNegative;
+            if (negative) w.Append('(');
+            w.Append('\u00A4');
+            nb.IsNegative = false;
+            FormatFixed(ref w, nb, decimals, true);
+            if (negative) w.Append(')');
         }
 
         // F and N: the integer part (N: in groups of three) and exactly `decimals` places.
