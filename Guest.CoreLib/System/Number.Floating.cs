@@ -93,6 +93,12 @@ namespace System
         {
             if (m == 0) { nb.Count = 0; nb.Scale = 0; return; }
             ExactDigits(m, e, ref nb);
+            // An integer below 2^(mantissa bits + 1) is its own shortest form: its neighbours are at most
+            // 1 away, and fewer significant digits would move it by at least one unit of its last non-zero
+            // digit.
+            ulong exactLimit = 1UL << (mantBits + 1);
+            if (e <= 0 && e > -64 && (m & ((1UL << -e) - 1)) == 0 && (m >> -e) < exactLimit) return;
+            if (e > 0 && e <= mantBits && (m << e) < exactLimit) return;
             Span<byte> lowDigits = stackalloc byte[MaxDigits];
             Span<byte> highDigits = stackalloc byte[MaxDigits];
             var low = new NumberBuffer(lowDigits);
@@ -288,9 +294,26 @@ namespace System
             if (sticky) nb.Digits[nb.Count++] = (byte)'1';
             nb.Scale = scale;
             nb.StripTrailingZeros();
+            // Clinger's fast path: up to 15 digits and a power of ten up to 10^22 are both exact doubles,
+            // so one IEEE multiplication or division rounds correctly by itself.
+            int e10 = nb.Scale - nb.Count;
+            if (mantBits == DoubleMantissaBits && nb.Count <= 15 && e10 >= -22 && e10 <= 22)
+            {
+                ulong w = 0;
+                for (int k = 0; k < nb.Count; k++) w = w * 10 + (ulong)(nb.Digits[k] - '0');
+                double v = w;
+                v = e10 < 0 ? v / s_exactPowersOfTen[-e10] : v * s_exactPowersOfTen[e10];
+                bits = (ulong)BitConverter.DoubleToInt64Bits(v) | signBit;
+                return true;
+            }
             bits = RoundToBinary(ref nb, mantBits, bias) | signBit;
             return true;
         }
+
+        private static readonly double[] s_exactPowersOfTen =
+        {
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        };
 
         private static bool EqualsIgnoreCase(ReadOnlySpan<char> a, string b)
         {
