@@ -72,6 +72,45 @@ namespace System
             return len;
         }
 
+        // r >>= bits; reports whether any of the bits shifted out was 1.
+        internal static int ShiftRight(Span<uint> r, int len, int bits, out bool lostNonZero)
+        {
+            int words = bits >> 5, b = bits & 31;
+            lostNonZero = false;
+            for (int i = 0; i < words && i < len; i++) if (r[i] != 0) lostNonZero = true;
+            if (words >= len) return 0;
+            if (b != 0 && (r[words] & ((1u << b) - 1)) != 0) lostNonZero = true;
+            int n = len - words;
+            for (int i = 0; i < n; i++)
+            {
+                uint lo = r[i + words] >> b;
+                uint hi = b != 0 && i + words + 1 < len ? r[i + words + 1] << (32 - b) : 0;
+                r[i] = lo | hi;
+            }
+            while (n > 0 && r[n - 1] == 0) n--;
+            return n;
+        }
+
+        internal static ulong ToUInt64(ReadOnlySpan<uint> r, int len) =>
+            len == 0 ? 0 : len == 1 ? r[0] : r[0] | ((ulong)r[1] << 32);
+
+        // floor(a / b) when it is below 2^64 (a becomes the remainder): binary long division.
+        internal static ulong DivideToUInt64(Span<uint> a, ref int alen, Span<uint> b, int blen)
+        {
+            blen = ShiftLeft(b, blen, 63);
+            ulong q = 0;
+            for (int i = 63; i >= 0; i--)
+            {
+                if (Compare(a, alen, b, blen) >= 0)
+                {
+                    alen = Subtract(a, alen, b, blen);
+                    q |= 1UL << i;
+                }
+                blen = ShiftRight1(b, blen);
+            }
+            return q;
+        }
+
         internal static int BitLength(ReadOnlySpan<uint> r, int len) =>
             len == 0 ? 0 : (len - 1) * 32 + 32 - System.Numerics.BitOperations.LeadingZeroCount(r[len - 1]);
 

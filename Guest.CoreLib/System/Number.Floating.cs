@@ -87,42 +87,93 @@ namespace System
             nb.StripTrailingZeros();
         }
 
+        // The first 18 or 19 significant digits of m * 2^e (no trailing zeros), and whether any non-zero
+        // digit follows them: enough to compare exactly with any number of up to 17 digits. Costs a few
+        // small big-integer operations, not the whole expansion.
+        internal static void TopDigits(ulong m, int e, ref NumberBuffer nb, out bool sticky)
+        {
+            // The value lies in [2^(bits-1), 2^bits); k estimates its decimal scale from below (the true
+            // scale is k or k + 1), so floor(value * 10^(18 - k)) has 18 or 19 digits.
+            int bits = 64 - System.Numerics.BitOperations.LeadingZeroCount(m) + e;
+            int k = (((bits - 1) * 78913) >> 18) + 1;
+            int j = 18 - k;
+            Span<uint> a = stackalloc uint[BigArith.Words];
+            Span<uint> b = stackalloc uint[BigArith.Words];
+            int alen = BigArith.FromUInt64(a, m);
+            int shift = e + j;
+            ulong q;
+            if (j >= 0)
+            {
+                // m * 5^j * 2^(e + j)
+                alen = BigArith.MulPow5(a, alen, j);
+                if (shift >= 0) { alen = BigArith.ShiftLeft(a, alen, shift); sticky = false; }
+                else alen = BigArith.ShiftRight(a, alen, -shift, out sticky);
+                q = BigArith.ToUInt64(a, alen);
+            }
+            else
+            {
+                // m * 2^(e + j) / 5^-j
+                int blen = BigArith.MulPow5(b, BigArith.FromUInt64(b, 1), -j);
+                if (shift >= 0) alen = BigArith.ShiftLeft(a, alen, shift);
+                else blen = BigArith.ShiftLeft(b, blen, -shift);
+                q = BigArith.DivideToUInt64(a, ref alen, b, blen);
+                sticky = alen != 0;
+            }
+            Span<byte> rev = stackalloc byte[20];
+            int count = 0;
+            for (ulong v = q; v != 0; v /= 10) rev[count++] = (byte)('0' + (int)(v % 10));
+            for (int i = 0; i < count; i++) nb.Digits[i] = rev[count - 1 - i];
+            nb.Count = count;
+            nb.Scale = count - j;
+            nb.StripTrailingZeros();
+        }
+
         // The shortest digits that read back as the same value (ties in reading go to the even mantissa, so
-        // the interval's ends belong to it when m is even); among equally short ones the nearest.
+        // the interval's ends belong to it when m is even); among equally short ones the nearest. For exact
+        // powers of two the interval below is half as wide; .NET 10.0's Dragon4 missed that for 2^-25 and
+        // 2^-958 (printing text that reads back as the neighbour; fixed by dotnet/runtime#131131): here they
+        // print as fixed .NET does.
         internal static void ShortestDigits(ulong m, int e, int mantBits, int bias, ref NumberBuffer nb)
         {
             if (m == 0) { nb.Count = 0; nb.Scale = 0; return; }
-            ExactDigits(m, e, ref nb);
             // An integer below 2^(mantissa bits + 1) is its own shortest form: its neighbours are at most
             // 1 away, and fewer significant digits would move it by at least one unit of its last non-zero
             // digit.
             ulong exactLimit = 1UL << (mantBits + 1);
-            if (e <= 0 && e > -64 && (m & ((1UL << -e) - 1)) == 0 && (m >> -e) < exactLimit) return;
-            if (e > 0 && e <= mantBits && (m << e) < exactLimit) return;
-            Span<byte> lowDigits = stackalloc byte[MaxDigits];
-            Span<byte> highDigits = stackalloc byte[MaxDigits];
+            if (e <= 0 && e > -64 && (m & ((1UL << -e) - 1)) == 0 && (m >> -e) < exactLimit)
+            {
+                ExactDigits(m >> -e, 0, ref nb);
+                return;
+            }
+            TopDigits(m, e, ref nb, out bool vSticky);
+            Span<byte> lowDigits = stackalloc byte[24];
+            Span<byte> highDigits = stackalloc byte[24];
             var low = new NumberBuffer(lowDigits);
             var high = new NumberBuffer(highDigits);
             int minExp = 1 - bias - mantBits;
-            if (m == (1UL << mantBits) && e > minExp) ExactDigits(4 * m - 1, e - 2, ref low);
-            else ExactDigits(2 * m - 1, e - 1, ref low);
-            ExactDigits(2 * m + 1, e - 1, ref high);
+            bool lowSticky;
+            if (m == (1UL << mantBits) && e > minExp) TopDigits(4 * m - 1, e - 2, ref low, out lowSticky);
+            else TopDigits(2 * m - 1, e - 1, ref low, out lowSticky);
+            TopDigits(2 * m + 1, e - 1, ref high, out bool highSticky);
             bool inclusive = (m & 1) == 0;
 
-            Span<byte> candidate = stackalloc byte[32];
-            for (int n = 1; n < nb.Count && n <= 17; n++)
+            Span<byte> candidate = stackalloc byte[24];
+            int vCount = vSticky ? 20 : nb.Count;   // with more digits following, V itself has > 19
+            for (int n = 1; n < vCount && n <= 17; n++)
             {
                 // The two n-digit neighbours: down (truncated) and up (one unit more).
                 bool upNearer;
-                byte next = nb.Digits[n];
+                byte next = n < nb.Count ? nb.Digits[n] : (byte)'0';
                 if (next != '5') upNearer = next > '5';
-                else if (n + 1 < nb.Count) upNearer = true;
+                else if (n + 1 < nb.Count || vSticky) upNearer = true;
                 else upNearer = ((nb.Digits[n - 1] - '0') & 1) == 1;
                 for (int attempt = 0; attempt < 2; attempt++)
                 {
                     bool up = attempt == 0 ? upNearer : !upNearer;
-                    int count = n, scale = nb.Scale;
-                    nb.Digits.Slice(0, n).CopyTo(candidate);
+                    int count = n < nb.Count ? n : nb.Count, scale = nb.Scale;
+                    nb.Digits.Slice(0, count).CopyTo(candidate);
+                    for (int z = count; z < n; z++) candidate[z] = (byte)'0';
+                    count = n;
                     if (up)
                     {
                         int i = n - 1;
@@ -131,8 +182,8 @@ namespace System
                         else { candidate[i]++; count = i + 1; }
                     }
                     while (count > 1 && candidate[count - 1] == '0') count--;
-                    int cl = CompareDecimal(candidate, count, scale, low.Digits, low.Count, low.Scale);
-                    int ch = CompareDecimal(candidate, count, scale, high.Digits, high.Count, high.Scale);
+                    int cl = CompareDecimal(candidate, count, scale, low.Digits, low.Count, low.Scale, lowSticky);
+                    int ch = CompareDecimal(candidate, count, scale, high.Digits, high.Count, high.Scale, highSticky);
                     if (inclusive ? (cl >= 0 && ch <= 0) : (cl > 0 && ch < 0))
                     {
                         candidate.Slice(0, count).CopyTo(nb.Digits);
@@ -142,10 +193,12 @@ namespace System
                     }
                 }
             }
-            // The exact value itself (17 digits always suffice for a double; here it has fewer).
+            // No shorter form: the value's own digits, exactly (at most 17 for a double, 9 for a float).
+            ExactDigits(m, e, ref nb);
         }
 
-        private static int CompareDecimal(ReadOnlySpan<byte> a, int an, int ascale, ReadOnlySpan<byte> b, int bn, int bscale)
+        // Compares two normalised decimals; b may stand for more (non-zero) digits after its last one.
+        private static int CompareDecimal(ReadOnlySpan<byte> a, int an, int ascale, ReadOnlySpan<byte> b, int bn, int bscale, bool bSticky)
         {
             if (ascale != bscale) return ascale < bscale ? -1 : 1;
             int n = an > bn ? an : bn;
@@ -154,7 +207,7 @@ namespace System
                 int da = i < an ? a[i] : '0', db = i < bn ? b[i] : '0';
                 if (da != db) return da < db ? -1 : 1;
             }
-            return 0;
+            return bSticky ? -1 : 0;
         }
 
         // Digits (with sticky rounding information) to the nearest binary floating-point value, ties to
@@ -187,17 +240,7 @@ namespace System
             int s = 63 - BigArith.BitLength(a, alen) + BigArith.BitLength(b, blen);
             if (s > 0) alen = BigArith.ShiftLeft(a, alen, s);
             else if (s < 0) blen = BigArith.ShiftLeft(b, blen, -s);
-            blen = BigArith.ShiftLeft(b, blen, 63);
-            ulong q = 0;
-            for (int i = 63; i >= 0; i--)
-            {
-                if (BigArith.Compare(a, alen, b, blen) >= 0)
-                {
-                    alen = BigArith.Subtract(a, alen, b, blen);
-                    q |= 1UL << i;
-                }
-                blen = BigArith.ShiftRight1(b, blen);
-            }
+            ulong q = BigArith.DivideToUInt64(a, ref alen, b, blen);
             bool sticky = alen != 0;
             int lowExp = e10 - s;                      // value = (q + fraction) * 2^lowExp
             int qbits = 64 - System.Numerics.BitOperations.LeadingZeroCount(q);
