@@ -76,6 +76,8 @@ static class Program
         Console.Write(' ');
         Console.Write(true);
         Console.WriteLine(" end");
+        Console.Write(0.1 + 0.2);
+        Console.WriteLine(" {0,4}|{1:F1}", 7, 2.25f);
         long t0 = Environment.TickCount64;
         ulong until = Clock.MonotonicNanoseconds + 30_000_000;
         while (Clock.MonotonicNanoseconds < until) { }

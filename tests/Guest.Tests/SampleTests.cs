@@ -74,6 +74,7 @@ public class CoreLibChecksTests
             Assert.True(lines.Contains("PASS " + check), $"check '{check}' did not pass:\n{r}");
         Assert.DoesNotContain(lines, l => l.StartsWith("FAIL", StringComparison.Ordinal));
         Assert.Contains("console: 42 True end", lines);
+        Assert.Contains("0.30000000000000004    7|2.2", lines);
         Assert.Equal("ALL PASSED", lines[^1]);
         Assert.True(r.ExitCode == 0, r.ToString());
     }
