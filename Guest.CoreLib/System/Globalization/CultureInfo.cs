@@ -10,7 +10,12 @@ namespace System.Globalization
         private CultureInfo() { }
 
         public static CultureInfo InvariantCulture => s_invariant;
-        public static CultureInfo CurrentCulture => s_invariant;
+        // Settable as in .NET (programs pin the invariant culture this way); every culture here is it.
+        public static CultureInfo CurrentCulture
+        {
+            get => s_invariant;
+            set { if (value is null) throw new ArgumentNullException(nameof(value)); }
+        }
         public virtual string Name => "";
         public virtual object? GetFormat(Type? formatType) => null;
         public override string ToString() => Name;
