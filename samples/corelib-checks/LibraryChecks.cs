@@ -58,6 +58,27 @@ static class LibraryChecks
         if (arr[1] != 4) return "copyto";
         set.Clear();
         if (set.Count != 0 || set.Contains(7)) return "clear";
+
+        // Random adds and removes against a plain array of flags.
+        var model = new bool[512];
+        var stress = new HashSet<int>();
+        ulong x = 77;
+        for (int i = 0; i < 5000; i++)
+        {
+            int key = (int)(NextBits(ref x) % 512);
+            bool add = (NextBits(ref x) & 3) != 0;
+            bool changed = add ? stress.Add(key) : stress.Remove(key);
+            if (changed != (add ? !model[key] : model[key])) return "stress step " + i.ToString();
+            model[key] = add;
+        }
+        int expected = 0, seen = 0;
+        for (int k = 0; k < model.Length; k++)
+        {
+            if (model[k]) expected++;
+            if (stress.Contains(k) != model[k]) return "stress contains " + k.ToString();
+        }
+        foreach (int k in stress) { if (!model[k]) return "stress enumerates " + k.ToString(); seen++; }
+        if (stress.Count != expected || seen != expected) return "stress count";
         return null;
     }
 
@@ -117,6 +138,21 @@ static class LibraryChecks
         var big = new StringBuilder(4);
         for (int i = 0; i < 1000; i++) big.Append(i % 10);
         if (big.Length != 1000 || big[999] != '9' || big.Capacity < 1000) return "growth";
+        // Random edits against a List<char> model.
+        var edited = new StringBuilder();
+        var model = new List<char>();
+        ulong x = 5;
+        for (int i = 0; i < 2000; i++)
+        {
+            ulong r = NextBits(ref x);
+            int op = (int)(r % 4);
+            char c = (char)('a' + (int)(r >> 8) % 26);
+            if (op == 0 || model.Count == 0) { edited.Append(c); model.Add(c); }
+            else if (op == 1) { int at = (int)((r >> 16) % (ulong)(model.Count + 1)); edited.Insert(at, c); model.Insert(at, c); }
+            else if (op == 2) { int at = (int)((r >> 16) % (ulong)model.Count); int n = Math.Min(3, model.Count - at); edited.Remove(at, n); model.RemoveRange(at, n); }
+            else { int at = (int)((r >> 16) % (ulong)model.Count); edited[at] = c; model[at] = c; }
+        }
+        if (edited.ToString() != new string(model.ToArray())) return "random edits";
         var rep = new StringBuilder("aaaa").Replace("aa", "b");
         if (rep.ToString() != "bb" || new StringBuilder("abc").Replace("x", "y").ToString() != "abc") return "replace non-overlapping";
         return null;
@@ -313,6 +349,7 @@ static class LibraryChecks
                 digest = Digest(digest, rs.Next(-1000, 1000).ToString());
                 digest = Digest(digest, rs.Next(int.MinValue, int.MaxValue).ToString());
                 digest = Digest(digest, rs.NextDouble().ToString("R", CultureInfo.InvariantCulture));
+                digest = Digest(digest, rs.NextSingle().ToString("R", CultureInfo.InvariantCulture));
             }
             rs.NextBytes(bytes);
             foreach (byte x in bytes) digest = Digest(digest, x.ToString());
@@ -335,7 +372,7 @@ static class LibraryChecks
         return null;
     }
 
-    private const ulong ExpectedRandomDigest = 0x7C77B8F2981B6215;
+    private const ulong ExpectedRandomDigest = 0x0761813F73095993;
 
     public static string? DatesAndTimes()
     {
@@ -362,6 +399,20 @@ static class LibraryChecks
         if (o != new DateTimeOffset(2024, 2, 29, 11, 4, 5, TimeSpan.Zero) || o.EqualsExact(o.ToUniversalTime()) || o.ToOffset(TimeSpan.FromHours(-5)).Hour != 6) return "offset equality";
         if (new DateTimeOffset(t).ToString("O") != "2024-02-29T13:04:05.1230000+00:00") return "from utc DateTime";
 
+        // Every 997th day from 0001-01-01 to 9999-12-31: components, formats and month arithmetic.
+        ulong digest = 14695981039346656037UL;
+        for (long day = 0; day < 3652059; day += 997)
+        {
+            var d = new DateTime(day * TimeSpan.TicksPerDay + day * 7919 % TimeSpan.TicksPerDay);
+            if (new DateTime(d.Year, d.Month, d.Day).Ticks != day * TimeSpan.TicksPerDay) return "components of day " + day.ToString();
+            digest = Digest(digest, d.ToString("O"));
+            digest = Digest(digest, d.ToString("R"));
+            digest = Digest(digest, ((int)d.DayOfWeek).ToString() + " " + d.DayOfYear.ToString());
+            if (d.Year < 9999) digest = Digest(digest, d.AddMonths(13).ToString("s"));
+            if (d.Year > 1) digest = Digest(digest, d.AddMonths(-7).ToString("s"));
+        }
+        if (digest != ExpectedDateDigest) return "dates digest " + digest.ToString("X16") + ", .NET's is " + ExpectedDateDigest.ToString("X16");
+
         DateTime now = DateTime.UtcNow;
         if (now.Kind != DateTimeKind.Utc || now.Year < 2020 || now.Year > 2100) return "UtcNow " + now.ToString("O");
         DateTimeOffset nowOffset = DateTimeOffset.UtcNow;
@@ -370,6 +421,8 @@ static class LibraryChecks
         if (unixNow < 1_577_836_800 || unixNow > 4_102_444_800) return "unix now " + unixNow.ToString();
         return null;
     }
+
+    private const ulong ExpectedDateDigest = 0x3F66D3E2DA53BBCE;
 
     public static string? ArrayPools()
     {
