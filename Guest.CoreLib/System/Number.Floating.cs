@@ -119,13 +119,35 @@ namespace System
                 q = BigArith.DivideToUInt64(a, ref alen, b, blen);
                 sticky = alen != 0;
             }
-            Span<byte> rev = stackalloc byte[20];
-            int count = 0;
-            for (ulong v = q; v != 0; v /= 10) rev[count++] = (byte)('0' + (int)(v % 10));
-            for (int i = 0; i < count; i++) nb.Digits[i] = rev[count - 1 - i];
+            int count = UInt64ToDigits(q, nb.Digits);
             nb.Count = count;
             nb.Scale = count - j;
             nb.StripTrailingZeros();
+        }
+
+        // The decimal digits of v (none for 0), most significant first; returns their count. Splits v
+        // into 9-digit parts so that most divisions are 32-bit ones.
+        internal static int UInt64ToDigits(ulong v, Span<byte> digits)
+        {
+            Span<uint> parts = stackalloc uint[3];
+            int n = 0;
+            while (v >= 1_000_000_000) { parts[n++] = (uint)(v % 1_000_000_000); v /= 1_000_000_000; }
+            int count = 0;
+            uint top = (uint)v;
+            if (top != 0)
+            {
+                Span<byte> tmp = stackalloc byte[10];
+                int t = 0;
+                while (top != 0) { tmp[t++] = (byte)('0' + top % 10); top /= 10; }
+                while (t > 0) digits[count++] = tmp[--t];
+            }
+            while (n > 0)
+            {
+                uint part = parts[--n];
+                for (int k = 8; k >= 0; k--) { digits[count + k] = (byte)('0' + part % 10); part /= 10; }
+                count += 9;
+            }
+            return count;
         }
 
         // The shortest digits that read back as the same value (ties in reading go to the even mantissa, so

@@ -62,10 +62,7 @@ namespace System
             Span<byte> digits = stackalloc byte[24];
             var nb = new NumberBuffer(digits);
             nb.IsNegative = negative;
-            int count = 0;
-            Span<byte> rev = stackalloc byte[20];
-            for (ulong m = magnitude; m != 0; m /= 10) rev[count++] = (byte)('0' + (int)(m % 10));
-            for (int i = 0; i < count; i++) digits[i] = rev[count - 1 - i];
+            int count = UInt64ToDigits(magnitude, digits);
             nb.Count = count;
             nb.Scale = count;
             switch (lower)
