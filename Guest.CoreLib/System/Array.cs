@@ -90,8 +90,34 @@ namespace System
 
 namespace System
 {
-    // ilc builds the type of every T[] from this (its virtual methods and interfaces).
-    internal class Array<T> : Array
+    // ilc builds the type of every T[] from this (its virtual methods and interfaces): a T[] is an
+    // IEnumerable<T>, so arrays can be handed to what takes a collection (new HashSet<int>(new[] { 1, 2 })).
+    internal class Array<T> : Array, System.Collections.Generic.IEnumerable<T>
     {
+        public System.Collections.Generic.IEnumerator<T> GetEnumerator() => new ArrayEnumerator<T>(Unsafe.As<T[]>(this));
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => new ArrayEnumerator<T>(Unsafe.As<T[]>(this));
+    }
+
+    internal sealed class ArrayEnumerator<T> : System.Collections.Generic.IEnumerator<T>
+    {
+        private readonly T[] _array;
+        private int _index = -1;
+
+        internal ArrayEnumerator(T[] array) { _array = array; }
+
+        public bool MoveNext()
+        {
+            if (_index < _array.Length) _index++;
+            return _index < _array.Length;
+        }
+
+        public T Current => _array[_index];
+
+        object? System.Collections.IEnumerator.Current => Current;
+
+        public void Reset() => _index = -1;
+
+        public void Dispose() { }
     }
 }

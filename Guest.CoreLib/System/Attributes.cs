@@ -125,68 +125,6 @@ namespace System.Runtime.CompilerServices
         public static bool IsDynamicCodeSupported => false;
         public static bool IsDynamicCodeCompiled => false;
     }
-
-    [InterpolatedStringHandler]
-    public ref struct DefaultInterpolatedStringHandler
-    {
-        private char[] _chars;
-        private int _pos;
-
-        public DefaultInterpolatedStringHandler(int literalLength, int formattedCount)
-        {
-            _chars = new char[literalLength + formattedCount * 11 + 16];
-            _pos = 0;
-        }
-
-        public void AppendLiteral(string value) => AppendString(value);
-
-        public void AppendFormatted<T>(T value)
-        {
-            AppendString(value?.ToString());
-        }
-
-        public void AppendFormatted<T>(T value, string? format)
-        {
-            if (value is IFormattable f) AppendString(f.ToString(format, null));
-            else AppendString(value?.ToString());
-        }
-
-        public void AppendFormatted(string? value) => AppendString(value);
-
-        public void AppendFormatted(ReadOnlySpan<char> value)
-        {
-            Grow(value.Length);
-            value.CopyTo(new Span<char>(_chars, _pos, value.Length));
-            _pos += value.Length;
-        }
-
-        private void AppendString(string? s)
-        {
-            if (s is null) return;
-            Grow(s.Length);
-            for (int i = 0; i < s.Length; i++) _chars[_pos + i] = s[i];
-            _pos += s.Length;
-        }
-
-        private void Grow(int more)
-        {
-            if (_pos + more <= _chars.Length) return;
-            int size = _chars.Length * 2;
-            if (size < _pos + more) size = _pos + more;
-            char[] bigger = new char[size];
-            for (int i = 0; i < _pos; i++) bigger[i] = _chars[i];
-            _chars = bigger;
-        }
-
-        public override string ToString() => new string(_chars, 0, _pos);
-
-        public string ToStringAndClear()
-        {
-            string s = new string(_chars, 0, _pos);
-            _pos = 0;
-            return s;
-        }
-    }
 }
 
 namespace System.Runtime.InteropServices

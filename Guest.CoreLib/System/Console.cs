@@ -33,6 +33,26 @@ namespace System
         public static void WriteLine(bool value) => WriteCore(value ? "True" : "False", newline: true);
         public static void Write(char value) { char c = value; WriteChars(&c, 1, newline: false); }
         public static void WriteLine(char value) { char c = value; WriteChars(&c, 1, newline: true); }
+        public static void Write(double value) => WriteFormatted(value, newline: false);
+        public static void WriteLine(double value) => WriteFormatted(value, newline: true);
+        public static void Write(float value) => WriteFormatted(value, newline: false);
+        public static void WriteLine(float value) => WriteFormatted(value, newline: true);
+        public static void Write(string format, object? arg0) => WriteCore(string.Format(format, arg0), newline: false);
+        public static void WriteLine(string format, object? arg0) => WriteCore(string.Format(format, arg0), newline: true);
+        public static void Write(string format, object? arg0, object? arg1) => WriteCore(string.Format(format, arg0, arg1), newline: false);
+        public static void WriteLine(string format, object? arg0, object? arg1) => WriteCore(string.Format(format, arg0, arg1), newline: true);
+        public static void Write(string format, object? arg0, object? arg1, object? arg2) => WriteCore(string.Format(format, arg0, arg1, arg2), newline: false);
+        public static void WriteLine(string format, object? arg0, object? arg1, object? arg2) => WriteCore(string.Format(format, arg0, arg1, arg2), newline: true);
+        public static void Write(string format, params object?[] arg) => WriteCore(string.Format(format, arg), newline: false);
+        public static void WriteLine(string format, params object?[] arg) => WriteCore(string.Format(format, arg), newline: true);
+
+        // Floating point through TryFormat into stack space: no string is allocated.
+        private static void WriteFormatted<T>(T value, bool newline) where T : ISpanFormattable
+        {
+            char* buffer = stackalloc char[64];
+            if (value.TryFormat(new Span<char>(buffer, 64), out int written, default, null)) WriteChars(buffer, written, newline);
+            else WriteCore(value.ToString(null, null), newline);
+        }
 
         private static void WriteCore(string? value, bool newline)
         {

@@ -5,11 +5,13 @@ using Internal.Runtime;
 namespace System
 {
     // The root of the type hierarchy. NativeAOT lays an object out as a MethodTable pointer followed by
-    // the fields; the pointer is declared here so that the compiler sees the same layout ilc uses.
+    // the fields; the pointer is declared here so that the compiler sees the same layout ilc uses. Its
+    // name is the one ilc looks up: the unboxing thunks of shared generic structs (a ValueTuple<int, string>
+    // whose ToString is called through object) read the MethodTable through it.
     public class Object
     {
 #pragma warning disable CS0649, CS0169
-        internal unsafe MethodTable* m_pMethodTable;
+        internal unsafe MethodTable* m_pEEType;
 #pragma warning restore CS0649, CS0169
 
         public Object() { }
@@ -31,7 +33,7 @@ namespace System
 
         public virtual string? ToString() => Internal.Runtime.TypeNames.Name(this);
 
-        internal unsafe MethodTable* GetMethodTable() => m_pMethodTable;
+        internal unsafe MethodTable* GetMethodTable() => m_pEEType;
     }
 
     public abstract class ValueType

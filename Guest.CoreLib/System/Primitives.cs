@@ -47,46 +47,6 @@ namespace System
         public static bool IsWhiteSpace(char c) => c == ' ' || (c >= '\x0009' && c <= '\x000d') || c == '\x00a0' || c == '\x0085';
     }
 
-    // Floating point is supported in arithmetic; formatting a double or float as text is not (the guest
-    // prints integers, e.g. nanoseconds), so ToString gives the type name as object.ToString does.
-    public readonly struct Single : IComparable<float>, IEquatable<float>
-    {
-        private readonly float m_value;
-        public const float MinValue = -3.40282346638528859e+38f;
-        public const float MaxValue = 3.40282346638528859e+38f;
-        public const float Epsilon = 1.4e-45f;
-        public const float PositiveInfinity = 1.0f / 0.0f;
-        public const float NegativeInfinity = -1.0f / 0.0f;
-        public const float NaN = 0.0f / 0.0f;
-
-        public static bool IsNaN(float f) => f != f;
-        public int CompareTo(float value) => m_value < value ? -1 : m_value > value ? 1 : m_value == value ? 0 : IsNaN(m_value) ? (IsNaN(value) ? 0 : -1) : 1;
-        public bool Equals(float obj) => m_value == obj || (IsNaN(obj) && IsNaN(m_value));
-        public override bool Equals(object? obj) => obj is float f && Equals(f);
-        public override unsafe int GetHashCode() { float v = m_value; return *(int*)&v; }
-    }
-
-    public readonly struct Double : IComparable<double>, IEquatable<double>
-    {
-        private readonly double m_value;
-        public const double MinValue = -1.7976931348623157E+308;
-        public const double MaxValue = 1.7976931348623157E+308;
-        public const double Epsilon = 4.9406564584124654E-324;
-        public const double PositiveInfinity = 1.0 / 0.0;
-        public const double NegativeInfinity = -1.0 / 0.0;
-        public const double NaN = 0.0 / 0.0;
-
-        public static bool IsNaN(double d) => d != d;
-        public static bool IsInfinity(double d) => d == PositiveInfinity || d == NegativeInfinity;
-        public static bool IsPositiveInfinity(double d) => d == PositiveInfinity;
-        public static bool IsNegativeInfinity(double d) => d == NegativeInfinity;
-        public static bool IsFinite(double d) => !IsNaN(d) && !IsInfinity(d);
-        public int CompareTo(double value) => m_value < value ? -1 : m_value > value ? 1 : m_value == value ? 0 : IsNaN(m_value) ? (IsNaN(value) ? 0 : -1) : 1;
-        public bool Equals(double obj) => m_value == obj || (IsNaN(obj) && IsNaN(m_value));
-        public override bool Equals(object? obj) => obj is double d && Equals(d);
-        public override unsafe int GetHashCode() { double v = m_value; long l = *(long*)&v; return (int)l ^ (int)(l >> 32); }
-    }
-
     public readonly unsafe struct IntPtr : IEquatable<nint>
     {
         private readonly void* _value;
@@ -125,45 +85,5 @@ namespace System
         public override int GetHashCode() { ulong l = (nuint)_value; return (int)l ^ (int)(l >> 32); }
         public override string ToString() => ((ulong)(nuint)_value).ToString();
         public string ToString(string? format) => ((ulong)(nuint)_value).ToString(format);
-    }
-
-    // Integer to text, for the primitives' ToString. Supports the standard formats G, D[n] and X[n]/x[n].
-    internal static class Number
-    {
-        internal static unsafe string FormatInteger(bool negative, ulong magnitude, int bits, ulong rawBits, string? format)
-        {
-            char kind = 'G';
-            int digits = 0;
-            if (format is not null && format.Length > 0)
-            {
-                kind = format[0];
-                for (int i = 1; i < format.Length; i++)
-                {
-                    char c = format[i];
-                    if (c < '0' || c > '9') throw new FormatException("Format specifier was invalid.");
-                    digits = digits * 10 + (c - '0');
-                    if (digits > 999) throw new FormatException("Format specifier was invalid.");
-                }
-            }
-            char* buf = stackalloc char[1100];
-            int pos = 1100;
-            if (kind == 'X' || kind == 'x')
-            {
-                // Hex shows the two's complement bits of the type's width, as .NET does.
-                ulong v = bits == 64 ? rawBits : rawBits & ((1UL << bits) - 1);
-                char a = kind == 'X' ? 'A' : 'a';
-                do { int d = (int)(v & 0xF); buf[--pos] = (char)(d < 10 ? '0' + d : a + d - 10); v >>= 4; } while (v != 0);
-                while (1100 - pos < digits) buf[--pos] = '0';
-                return new string(buf, pos, 1100 - pos);
-            }
-            if (kind != 'G' && kind != 'g' && kind != 'D' && kind != 'd')
-                throw new FormatException("Format specifier was invalid.");
-            ulong m = magnitude;
-            do { buf[--pos] = (char)('0' + (int)(m % 10)); m /= 10; } while (m != 0);
-            if (kind == 'D' || kind == 'd')
-                while (1100 - pos < digits) buf[--pos] = '0';
-            if (negative) buf[--pos] = '-';
-            return new string(buf, pos, 1100 - pos);
-        }
     }
 }

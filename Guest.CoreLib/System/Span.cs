@@ -134,7 +134,13 @@ namespace System
         [Obsolete("GetHashCode() on Span will always throw an exception.")]
         public override int GetHashCode() => throw new NotSupportedException();
 
-        public override string ToString() => "System.Span<T>";
+        // As .NET: a span of chars gives its text.
+        public override unsafe string ToString()
+        {
+            if (Internal.Runtime.MethodTable.Of<T>() == Internal.Runtime.MethodTable.Of<char>())
+                return new string(new ReadOnlySpan<char>(ref Unsafe.As<T, char>(ref _reference), _length));
+            return "System.Span<T>";
+        }
 
         public ref struct Enumerator
         {

@@ -7,7 +7,7 @@ namespace System
 {
     // UTF-16 string. Layout (what ilc emits for literals): MethodTable*, int length, then the characters and
     // a terminating NUL.
-    public sealed class String : IEquatable<string>, IComparable<string>
+    public sealed partial class String : IEquatable<string>, IComparable<string>
     {
 #pragma warning disable CS0649
         private readonly int _stringLength;

@@ -41,6 +41,21 @@ namespace System
         public double TotalNanoseconds => (double)_ticks * NanosecondsPerTick;
 
         public static TimeSpan FromTicks(long value) => new TimeSpan(value);
+        public static TimeSpan FromDays(int days) => new TimeSpan(checked(days * TicksPerDay));
+        public static TimeSpan FromHours(int hours) => new TimeSpan(checked(hours * TicksPerHour));
+        public static TimeSpan FromMinutes(long minutes) => new TimeSpan(checked(minutes * TicksPerMinute));
+        public static TimeSpan FromDays(double value) => FromDoubleTicks(value * TicksPerDay);
+        public static TimeSpan FromHours(double value) => FromDoubleTicks(value * TicksPerHour);
+        public static TimeSpan FromMinutes(double value) => FromDoubleTicks(value * TicksPerMinute);
+        public static TimeSpan FromSeconds(double value) => FromDoubleTicks(value * TicksPerSecond);
+        public static TimeSpan FromMilliseconds(double value) => FromDoubleTicks(value * TicksPerMillisecond);
+
+        // As .NET: the product truncated to whole ticks; NaN and values beyond the range overflow.
+        private static TimeSpan FromDoubleTicks(double ticks)
+        {
+            if (!(ticks >= long.MinValue && ticks <= long.MaxValue)) throw new OverflowException("TimeSpan overflowed because the duration is too long.");
+            return ticks == long.MaxValue ? MaxValue : new TimeSpan((long)ticks);
+        }
         public static TimeSpan FromSeconds(long seconds) => new TimeSpan(checked(seconds * TicksPerSecond));
         public static TimeSpan FromMilliseconds(long milliseconds, long microseconds = 0) =>
             new TimeSpan(checked(milliseconds * TicksPerMillisecond + microseconds * TicksPerMicrosecond));

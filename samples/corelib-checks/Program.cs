@@ -47,6 +47,19 @@ static class Program
         Run("struct-equality", Checks.StructEquality());
         Run("interpolation", Checks.Interpolation());
         Run("clock", Checks.ClockCheck());
+        Run("hashset", LibraryChecks.HashSets());
+        Run("queue", LibraryChecks.Queues());
+        Run("stack", LibraryChecks.Stacks());
+        Run("stringbuilder", LibraryChecks.StringBuilders());
+        Run("interpolation-alignment", LibraryChecks.Interpolation());
+        Run("composite-format", LibraryChecks.CompositeFormat());
+        Run("double-formatting", LibraryChecks.DoubleFormatting());
+        Run("double-round-trip", LibraryChecks.DoubleRoundTrip());
+        Run("number-parsing", LibraryChecks.NumberParsing());
+        Run("span-tryformat", LibraryChecks.SpanTryFormat());
+        Run("random", LibraryChecks.RandomSequences());
+        Run("datetime", LibraryChecks.DatesAndTimes());
+        Run("arraypool", LibraryChecks.ArrayPools());
         Run("yield-deadline", BindingChecks.Yield());
         Run("no-devices", BindingChecks.NoDevices());
         Run("arguments-environment", BindingChecks.Environment());
@@ -63,6 +76,8 @@ static class Program
         Console.Write(' ');
         Console.Write(true);
         Console.WriteLine(" end");
+        Console.Write(0.1 + 0.2);
+        Console.WriteLine(" {0,4}|{1:F1}", 7, 2.25f);
         long t0 = Environment.TickCount64;
         ulong until = Clock.MonotonicNanoseconds + 30_000_000;
         while (Clock.MonotonicNanoseconds < until) { }

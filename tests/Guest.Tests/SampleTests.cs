@@ -60,6 +60,8 @@ public class CoreLibChecksTests
         "generics-class", "interface-dispatch", "interface-dispatch-megamorphic", "virtual-calls", "casts",
         "static-constructors", "static-readonly", "thread-statics", "delegates", "lists", "dictionaries", "timespan-stopwatch", "checked-overflow-throws", "interlocked-volatile",
         "binary-primitives", "memory-marshal", "unsafe", "math-bitops", "allocation", "boxing", "struct-equality", "interpolation", "clock",
+        "hashset", "queue", "stack", "stringbuilder", "interpolation-alignment", "composite-format", "double-formatting",
+        "double-round-trip", "number-parsing", "span-tryformat", "random", "datetime", "arraypool",
         "yield-deadline", "no-devices", "arguments-environment", "console-environment",
     ];
 
@@ -72,6 +74,7 @@ public class CoreLibChecksTests
             Assert.True(lines.Contains("PASS " + check), $"check '{check}' did not pass:\n{r}");
         Assert.DoesNotContain(lines, l => l.StartsWith("FAIL", StringComparison.Ordinal));
         Assert.Contains("console: 42 True end", lines);
+        Assert.Contains("0.30000000000000004    7|2.2", lines);
         Assert.Equal("ALL PASSED", lines[^1]);
         Assert.True(r.ExitCode == 0, r.ToString());
     }
