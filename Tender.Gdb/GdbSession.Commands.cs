@@ -48,9 +48,20 @@ public sealed partial class GdbSession
         foreach (char c in s) reply.Add((byte)c);
     }
 
-    /// <summary>Thread ids gdb may name: ours is 1; 0 is "any" and -1 "all".</summary>
-    private static bool IsOurThread(ReadOnlySpan<byte> id) =>
-        id.SequenceEqual("-1"u8) || (Hex.TryParse(id, out ulong n) && n <= 1);
+    /// <summary>Thread ids gdb may name: ours is 1; 0 is "any" and -1 "all"; also in the
+    /// multiprocess form pPID.TID (process 1), which a client may use even though we do not offer it.</summary>
+    private static bool IsOurThread(ReadOnlySpan<byte> id)
+    {
+        if (!id.IsEmpty && id[0] == 'p')
+        {
+            int dot = id.IndexOf((byte)'.');
+            var pid = dot < 0 ? id[1..] : id[1..dot];
+            return IsOne(pid) && (dot < 0 || IsOne(id[(dot + 1)..]));
+        }
+        return IsOne(id);
+
+        static bool IsOne(ReadOnlySpan<byte> n) => n.SequenceEqual("-1"u8) || (Hex.TryParse(n, out ulong v) && v <= 1);
+    }
 
     private void ReadAllRegisters()
     {
