@@ -180,6 +180,20 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public void A_breakpoint_where_the_target_refuses_the_write_is_an_error_and_not_recorded()
+    {
+        Target.Memory[0xF010] = 0x77;
+        Assert.Equal("E14", wire.Ask("Z0,40f010,1"));
+        Assert.Equal(0x77, Target.At(0x40f010));
+        Assert.False(runner.Session.HasSoftwareBreakpointAt(0x40f010));
+        Assert.Equal("77", wire.Ask("m40f010,1"));
+        Assert.Equal("E14", wire.Ask("M40f010,1:cc"));
+        Assert.Equal("OK", wire.Ask("D"));
+        Assert.True(runner.Join(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0x77, Target.At(0x40f010));
+    }
+
+    [Fact]
     public void Z1_to_z4_program_the_debug_registers_up_to_the_slots()
     {
         Assert.Equal("OK", wire.Ask("Z1,401020,1"));

@@ -11,6 +11,8 @@ internal sealed class FakeTarget : IGdbTarget
 {
     public const ulong Base = 0x400000, Size = 0x10000, Hole = 0x408000, HoleSize = 0x1000;
     public const ulong Entry = 0x401000;
+    /// <summary>A page the target reads but refuses to write (as a target could refuse a store into a device page).</summary>
+    public const ulong ReadOnly = 0x40f000;
 
     public readonly byte[] Memory = new byte[Size];
     public GdbRegisters Registers;
@@ -49,7 +51,7 @@ internal sealed class FakeTarget : IGdbTarget
     public int WriteMemory(ulong address, ReadOnlySpan<byte> from)
     {
         int n = 0;
-        while (n < from.Length && Mapped(address + (ulong)n))
+        while (n < from.Length && Mapped(address + (ulong)n) && (address + (ulong)n) / 0x1000 != ReadOnly / 0x1000)
         {
             Memory[address + (ulong)n - Base] = from[n];
             n++;
