@@ -13,13 +13,16 @@ public class RealGdbTests
     private sealed record Session(string Output, Runner Runner);
 
     /// <summary>Runs gdb with <paramref name="commands"/> after connecting; bounded: gdb is killed after a minute.</summary>
-    private static Session Gdb(Action<FakeTarget>? prepare, params string[] commands)
+    private static Session Gdb(Action<FakeTarget>? prepare, params string[] commands) => Gdb(null, prepare, commands);
+
+    private static Session Gdb(string? elf, Action<FakeTarget>? prepare, params string[] commands)
     {
         using var listener = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
         int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
         var start = new ProcessStartInfo("gdb") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "-batch", "-nx", "-ex", "set confirm off", "-ex", "set pagination off", "-ex", $"target remote 127.0.0.1:{port}" })
             start.ArgumentList.Add(a);
+        if (elf is not null) start.ArgumentList.Add(elf);
         foreach (var c in commands)
         {
             start.ArgumentList.Add("-ex");
@@ -29,8 +32,7 @@ public class RealGdbTests
         var stdout = gdb.StandardOutput.ReadToEndAsync();
         var stderr = gdb.StandardError.ReadToEndAsync();
         Assert.True(listener.Poll(30_000_000, System.Net.Sockets.SelectMode.SelectRead), "gdb did not connect");
-        var runner = new Runner(GdbServer.Accept(listener, out _));
-        prepare?.Invoke(runner.Target);
+        var runner = new Runner(GdbServer.Accept(listener, out _), prepare);
         if (!gdb.WaitForExit(60_000))
         {
             gdb.Kill();
@@ -110,5 +112,75 @@ public class RealGdbTests
         var s = Gdb(null, "kill");
         Assert.Contains("killed", s.Output);
         Assert.Equal(new Resume(ResumeKind.Kill), s.Runner.Final);
+    }
+
+    /// <summary>
+    /// _start calls Main, Main (with a frame pointer) calls Helper; linked at 0x401000 and loaded into
+    /// the fake's memory. The fake's stack is laid out as if the calls had happened, so that when the
+    /// "run" stops at Helper's breakpoint gdb unwinds through Main to _start by the symbols alone.
+    /// </summary>
+    private const string CallChain = """
+        .text
+        .globl _start, Main, Helper
+        _start:             # 0x401000
+            call Main       # returns to 0x401005
+            hlt
+        .org 0x20
+        Main:               # 0x401020
+            push %rbp
+            mov %rsp, %rbp
+            call Helper     # at 0x401024, returns to 0x401029
+            pop %rbp
+            ret
+        .org 0x40
+        Helper:             # 0x401040
+            nop
+            nop
+            ret
+        """;
+
+    [Fact]
+    public void Break_on_a_symbol_and_backtrace_through_the_callers()
+    {
+        byte[] elf = Tender.TestSupport.Toolchain.Build(CallChain, null, "-Ttext=0x401000");
+        string path = Path.Combine(Path.GetTempPath(), $"gdb-stub-test-{Guid.NewGuid():N}.elf");
+        File.WriteAllBytes(path, elf);
+        try
+        {
+            var s = Gdb(path, t =>
+            {
+                LoadSegments(elf, t);
+                const ulong stack = 0x40e000;
+                t.Registers.Rsp = stack;
+                // At Helper's first instruction: [rsp] = return into Main; Main's saved rbp above it, then the return into _start.
+                BitConverter.GetBytes(0x401029UL).CopyTo(t.Memory, (int)(stack - FakeTarget.Base));
+                BitConverter.GetBytes(0UL).CopyTo(t.Memory, (int)(stack + 8 - FakeTarget.Base));
+                BitConverter.GetBytes(0x401005UL).CopyTo(t.Memory, (int)(stack + 16 - FakeTarget.Base));
+                t.Registers.Rbp = stack + 8;
+            }, "break Helper", "continue", "bt", "x/2i $pc");
+            Assert.Contains("Breakpoint 1, 0x0000000000401040 in Helper ()", s.Output);
+            Assert.Matches(@"#1\s+0x0000000000401029 in Main \(\)", s.Output);
+            Assert.Matches(@"#2\s+0x0000000000401005 in _start \(\)", s.Output);
+            Assert.Matches(@"=> 0x401040 <Helper>:\s+nop", s.Output); // the original byte, not the int3
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>The ELF's PT_LOAD segments into the fake's memory (ELF64 little-endian, as ld wrote it).</summary>
+    private static void LoadSegments(byte[] elf, FakeTarget target)
+    {
+        ulong phoff = BitConverter.ToUInt64(elf, 0x20);
+        int size = BitConverter.ToUInt16(elf, 0x36), count = BitConverter.ToUInt16(elf, 0x38);
+        for (int i = 0; i < count; i++)
+        {
+            int ph = (int)phoff + i * size;
+            if (BitConverter.ToUInt32(elf, ph) != 1) continue; // PT_LOAD
+            ulong offset = BitConverter.ToUInt64(elf, ph + 8), vaddr = BitConverter.ToUInt64(elf, ph + 16), filesz = BitConverter.ToUInt64(elf, ph + 32);
+            Assert.InRange(vaddr, FakeTarget.Base, FakeTarget.Base + FakeTarget.Size - filesz);
+            elf.AsSpan((int)offset, (int)filesz).CopyTo(target.Memory.AsSpan((int)(vaddr - FakeTarget.Base)));
+        }
     }
 }

@@ -18,8 +18,9 @@ internal sealed class Runner : IDisposable
     public TimeSpan RunLimit = TimeSpan.FromSeconds(20);
     private readonly Thread thread;
 
-    public Runner(Stream connection)
+    public Runner(Stream connection, Action<FakeTarget>? prepare = null)
     {
+        prepare?.Invoke(Target);
         Session = new GdbSession(connection, Target, line => { lock (Log) Log.Add(line); });
         thread = new Thread(Loop) { IsBackground = true };
         thread.Start();
