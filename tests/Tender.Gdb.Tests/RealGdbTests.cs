@@ -57,6 +57,22 @@ public class RealGdbTests
     }
 
     [Fact]
+    public unsafe void Sse_and_x87_registers_come_from_the_target_when_it_has_them()
+    {
+        var s = Gdb(t =>
+        {
+            t.Registers.HasFpu = true;
+            t.Registers.Mxcsr = 0x1f80;
+            t.Registers.Xmm[16] = 0x42;            // xmm1, lowest byte
+            t.Registers.St[9] = 0x3f; t.Registers.St[8] = 0xff; t.Registers.St[7] = 0x80; // st0 = 1.0
+        }, "p/x $mxcsr", "p/x $xmm1.uint128", "p $st0", "p $xmm2.v4_int32");
+        Assert.Contains("= 0x1f80", s.Output);
+        Assert.Contains("= 0x42", s.Output);
+        Assert.Contains("= 1\n", s.Output);
+        Assert.Contains("= {0, 0, 0, 0}", s.Output);
+    }
+
+    [Fact]
     public void X_reads_memory_and_the_hole_is_an_error()
     {
         var s = Gdb(t => t.Memory[0x1001] = 0xAB, "x/8bx 0x401000", "x/2bx 0x408000");
