@@ -15,7 +15,10 @@ public class RealGdbTests
     /// <summary>Runs gdb with <paramref name="commands"/> after connecting; bounded: gdb is killed after a minute.</summary>
     private static Session Gdb(Action<FakeTarget>? prepare, params string[] commands) => Gdb(null, prepare, commands);
 
-    private static Session Gdb(string? elf, Action<FakeTarget>? prepare, params string[] commands)
+    private static Session Gdb(string? elf, Action<FakeTarget>? prepare, params string[] commands) => Gdb(elf, prepare, null, commands);
+
+    /// <param name="whileRunning">called with gdb's process id once the fake guest runs (for a Ctrl-C)</param>
+    private static Session Gdb(string? elf, Action<FakeTarget>? prepare, Action<int>? whileRunning, params string[] commands)
     {
         using var listener = GdbServer.Listen(new IPEndPoint(IPAddress.Loopback, 0));
         int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
@@ -33,6 +36,13 @@ public class RealGdbTests
         var stderr = gdb.StandardError.ReadToEndAsync();
         Assert.True(listener.Poll(30_000_000, System.Net.Sockets.SelectMode.SelectRead), "gdb did not connect");
         var runner = new Runner(GdbServer.Accept(listener, out _), prepare);
+        if (whileRunning is not null)
+        {
+            var wait = Stopwatch.StartNew();
+            while (!runner.Running && wait.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(20);
+            Assert.True(runner.Running, "gdb never resumed the guest");
+            whileRunning(gdb.Id);
+        }
         if (!gdb.WaitForExit(60_000))
         {
             gdb.Kill();
@@ -70,6 +80,20 @@ public class RealGdbTests
         Assert.Contains("= 0x42", s.Output);
         Assert.Contains("= 1\n", s.Output);
         Assert.Contains("= {0, 0, 0, 0}", s.Output);
+    }
+
+    [Fact]
+    public void Ctrl_c_in_gdb_stops_the_running_guest_with_sigint()
+    {
+        var s = Gdb(null, null, gdbPid =>
+        {
+            // What a terminal's Ctrl-C does: SIGINT to gdb, which sends \x03 to the stub.
+            using var kill = Process.Start("kill", ["-INT", gdbPid.ToString()]);
+            kill.WaitForExit();
+        }, "continue", "p/x $pc");
+        Assert.Contains("Program received signal SIGINT, Interrupt.", s.Output);
+        Assert.Contains("= 0x401000", s.Output);
+        Assert.Contains(new Resume(ResumeKind.Continue), s.Runner.Resumes);
     }
 
     [Fact]

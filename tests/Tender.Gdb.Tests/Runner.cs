@@ -28,6 +28,9 @@ internal sealed class Runner : IDisposable
 
     public Resume? Final { get; private set; }
 
+    /// <summary>The fake guest is "running" (waiting for Ctrl-C).</summary>
+    public volatile bool Running;
+
     private void Loop()
     {
         try
@@ -91,9 +94,14 @@ internal sealed class Runner : IDisposable
                 return new StopEvent(StopReason.Breakpoint, 5);
             }
         }
+        Running = true;
         var until = DateTime.UtcNow + RunLimit;
         while (DateTime.UtcNow < until)
-            if (Session.WaitForInterrupt(50)) return new StopEvent(StopReason.Interrupt, 2);
+            if (Session.WaitForInterrupt(50))
+            {
+                Running = false;
+                return new StopEvent(StopReason.Interrupt, 2);
+            }
         return null;
     }
 
