@@ -17,6 +17,7 @@ public static class Seeds
         "hypercalls" => Hypercalls(),
         "ring" => Ring(),
         "ixgbe" => Ixgbe(),
+        "gdb" => Gdb(),
         "ethernet" or "arp" or "ipv4" or "icmp" or "udp" or "tcp" => Stack(target),
         _ => [],
     };
@@ -280,5 +281,37 @@ public static class Seeds
         Guest.Stack.Ethernet.Write(f, StackTargets.StackMac, StackTargets.PeerMac, Guest.Stack.Ethernet.TypeIpv4);
         packet.CopyTo(f, 14);
         return f;
+    }
+
+    /// <summary>A gdb session's bytes: packets framed with their checksums, each acked reply acked back.</summary>
+    private static byte[] GdbBytes(params string[] packets)
+    {
+        var b = new System.Text.StringBuilder("+");
+        foreach (var p in packets)
+        {
+            if (p == "\x03") { b.Append('\x03'); continue; }
+            byte sum = 0;
+            foreach (char c in p) sum += (byte)c;
+            b.Append($"${p}#{sum:x2}+");
+        }
+        return System.Text.Encoding.Latin1.GetBytes(b.ToString());
+    }
+
+    private static readonly string[] GdbHandshake =
+    [
+        "qSupported:multiprocess+;swbreak+;hwbreak+;qRelocInsn+;fork-events+;vfork-events+;exec-events+;vContSupported+;QThreadEvents+;no-resumed+;memory-tagging+",
+        "vMustReplyEmpty", "Hg0", "qXfer:features:read:target.xml:0,ffb", "qXfer:features:read:target.xml:ffb,ffb",
+        "qTStatus", "?", "qfThreadInfo", "qsThreadInfo", "qAttached", "Hc-1", "qC", "qOffsets", "g",
+    ];
+
+    private static IEnumerable<(string, byte[])> Gdb()
+    {
+        yield return ("handshake", GdbBytes(GdbHandshake));
+        yield return ("registers", GdbBytes([.. GdbHandshake, "p10", "P0=0500000000000000", "P11=46020000", "p38", "P3a=0010000000000000", "g"]));
+        yield return ("memory", GdbBytes([.. GdbHandshake, "m11000,8", "M11000,4:01020304", "X11004,3:}\x03}\x04}]", "m11000,7", "m12000,10", "m11ff8,100", "X11000,0:"]));
+        yield return ("break-continue-step", GdbBytes([.. GdbHandshake, "Z0,11040,1", "vCont;c:p1.-1", "g", "z0,11040,1", "vCont;s:1", "Z0,11040,1", "c", "s11100", "C0b", "S05;11000"]));
+        yield return ("watch", GdbBytes([.. GdbHandshake, "Z2,11800,4", "Z3,11808,8", "Z4,11810,2", "Z1,11020,1", "vCont;c", "c", "c", "z2,11800,4", "D"]));
+        yield return ("interrupt", GdbBytes([.. GdbHandshake, "vCont;c", "\x03", "?", "k"]));
+        yield return ("no-ack", GdbBytes(["qSupported:swbreak+", "QStartNoAckMode", "g", "m11000,40", "vKill;1"]));
     }
 }

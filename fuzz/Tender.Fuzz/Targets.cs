@@ -17,6 +17,7 @@ public static class Targets
         StackTargets.Icmp,
         StackTargets.Udp,
         StackTargets.Tcp,
+        GdbTarget.Target,
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);

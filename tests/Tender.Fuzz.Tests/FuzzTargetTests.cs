@@ -79,6 +79,7 @@ public class FuzzTargetTests
     [InlineData("icmp")]
     [InlineData("udp")]
     [InlineData("tcp")]
+    [InlineData("gdb")]
     public void Targets_that_never_throw_on_input_take_random_bytes(string target)
     {
         var t = Targets.Find(target)!;

@@ -105,3 +105,37 @@ public class IxgbeSeedDepthTests
         Assert.Equal((1, 0L), (tx.Transmitted, tx.Errors));
     }
 }
+
+/// <summary>The gdb seeds are sessions the stub answers in full, not framing errors.</summary>
+public class GdbSeedDepthTests
+{
+    private static string Transcript(string seed) =>
+        GdbTarget.Transcript(File.ReadAllBytes(Path.Combine(Corpus.CorpusDirectory("gdb"), seed)));
+
+    [Fact]
+    public void The_gdb_seeds_are_answered_without_nacks_or_errors_where_none_are_due()
+    {
+        string handshake = Transcript("handshake");
+        Assert.DoesNotMatch("(^|#[0-9a-f]{2})-", handshake); // a nack stands where an ack would
+        Assert.Contains("qXfer:features:read+", handshake);
+        Assert.Contains("<architecture>i386:x86-64</architecture>", handshake);
+        Assert.Contains("$T05thread:01;#", handshake);
+
+        string breakpoints = Transcript("break-continue-step");
+        Assert.Contains("$T05swbreak:;thread:01;#", breakpoints);
+        Assert.DoesNotContain("$E", breakpoints);
+
+        string memory = Transcript("memory");
+        Assert.Contains("$E14#", memory);               // the read inside the hole
+        Assert.Contains("$0102030423247d#", memory);     // M, then X's escaped bytes, read back
+    }
+
+    [Fact]
+    public void The_watch_seed_stops_at_the_watchpoint_and_detaches()
+    {
+        string watch = Transcript("watch");
+        Assert.Contains("$E22#", watch);                 // the read watchpoint the fake refuses
+        Assert.Contains("$T05rwatch:11002;thread:01;#", watch); // the third stop the harness makes
+        Assert.Contains("$OK#", watch);
+    }
+}
