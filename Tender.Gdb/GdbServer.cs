@@ -25,7 +25,8 @@ public static class GdbServer
         var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // No ReuseAddress: .NET turns it into SO_REUSEPORT as well on Linux, which would let another
+            // process of the same user bind the port too and take the debugger's connection.
             listener.Bind(endpoint);
             listener.Listen(1);
             return listener;

@@ -115,7 +115,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
         // Set-up ends here: from now on the tender only serves the guest (docs/security.md).
         if (options.Sandbox)
         {
-            TenderSandbox.Install(dumper?.DirectoryFd);
+            TenderSandbox.Install(dumper?.DirectoryFd, (debugger as Debugging.GdbDebugger)?.SocketFd);
             BootPhases.Mark("sandboxed");
         }
         Log.Debug("{Marker}: sandbox {State}", TenderSandbox.SetUpEndMarker, options.Sandbox ? "on" : "off");
@@ -133,10 +133,10 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
     /// <summary>The debugger --gdb (or a test) asked for, attached before the sandbox; null: none.</summary>
     private Debugging.IGuestDebugger? AttachDebugger(IVcpu vcpu, GuestMemory ram, IReadOnlyList<ReadOnlyRange> readOnly)
     {
-        if (options.AttachDebugger is null) return null;
+        if (options.AttachDebugger is null && options.GdbEndpoint is null) return null;
         if (vcpu is not IVcpuDebug debug) throw new TenderException($"the {_platform} platform cannot be debugged");
         _debugAccess = new Debugging.GuestDebugAccess(vcpu, debug, ram, readOnly);
-        _debugger = options.AttachDebugger(_debugAccess);
+        _debugger = options.AttachDebugger is { } attach ? attach(_debugAccess) : Debugging.GdbDebugger.Listen(options.GdbEndpoint!, _debugAccess);
         return _debugger;
     }
 

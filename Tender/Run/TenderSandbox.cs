@@ -26,7 +26,7 @@ internal static class TenderSandbox
             Clone = 56, Exit = 60, Wait4 = 61, Kill = 62, Fcntl = 72, Flock = 73, Getrusage = 98, Fsync = 74, Fdatasync = 75, Getuid = 102, Sigaltstack = 131,
             Prctl = 157, Gettid = 186, Futex = 202, SchedGetaffinity = 204, ClockGettime = 228, ClockNanosleep = 230,
             ExitGroup = 231, EpollWait = 232, EpollCtl = 233, Tgkill = 234, Waitid = 247, Ppoll = 271,
-            SetRobustList = 273, EpollPwait = 281, ProcessVmReadv = 310, ProcessVmWritev = 311, Getrandom = 318, Open = 2, Openat = 257, Sysinfo = 99, Getrlimit = 97, Prlimit64 = 302,
+            Recvfrom = 45, Sendto = 44, Sendmsg = 46, Recvmsg = 47, Shutdown = 48, SetRobustList = 273, EpollPwait = 281, ProcessVmReadv = 310, ProcessVmWritev = 311, Getrandom = 318, Open = 2, Openat = 257, Sysinfo = 99, Getrlimit = 97, Prlimit64 = 302,
             Membarrier = 324, Rseq = 334, PidfdSendSignal = 424, Clone3 = 435, EpollPwait2 = 441, Ptrace = 101;
     }
 
@@ -41,12 +41,13 @@ internal static class TenderSandbox
     /// not run unsandboxed.
     /// </summary>
     /// <param name="coreDirectoryFd">--dumpcore's directory: the one openat allowed (<see cref="Diagnostics.CoreDumper.CreateFlags"/> in it)</param>
-    public static void Install(int? coreDirectoryFd = null)
+    /// <param name="gdbSocketFd">--gdb's connection: the one socket the tender then receives from and sends to</param>
+    public static void Install(int? coreDirectoryFd = null, int? gdbSocketFd = null)
     {
         WarmUpLazyState();
         var fds = FdKinds.OfThisProcess();
         int[] children = FdKinds.ChildrenOfThisProcess();
-        var filter = AllowList(fds, Environment.ProcessId, children, coreDirectoryFd);
+        var filter = AllowList(fds, Environment.ProcessId, children, coreDirectoryFd, gdbSocketFd);
         byte[] program = filter.Build(SyscallFilter.SECCOMP_RET_KILL_PROCESS);
         try
         {
@@ -78,7 +79,7 @@ internal static class TenderSandbox
     /// timer) and the .NET runtime call after set-up, measured with scripts/sandbox-syscalls.
     /// Most frequent first: the filter tests the rules in order.
     /// </summary>
-    internal static SyscallFilter AllowList(FdKinds fds, int ownPid, IReadOnlyList<int> children, int? coreDirectoryFd = null)
+    internal static SyscallFilter AllowList(FdKinds fds, int ownPid, IReadOnlyList<int> children, int? coreDirectoryFd = null, int? gdbSocketFd = null)
     {
         ArgMatch[][] OnFds(IEnumerable<int> list) => [.. list.Select(fd => new[] { ArgMatch.Equal32(0, (uint)fd) })];
         ArgMatch[][] signalTargets = [[ArgMatch.Equal32(0, (uint)ownPid)],
@@ -170,6 +171,16 @@ internal static class TenderSandbox
             .Allow("close", Nr.Close)
             .Allow("exit", Nr.Exit)
             .Allow("exit_group", Nr.ExitGroup);
+        if (gdbSocketFd is int gdb)
+        {
+            // --gdb: .NET's socket reads and writes (recvmsg, sendto; recvfrom and sendmsg on other
+            // paths) on the one connection accepted at set-up; no new socket, no accept, no connect.
+            filter.Allow("recvmsg", Nr.Recvmsg, [ArgMatch.Equal32(0, (uint)gdb)])
+                .Allow("recvfrom", Nr.Recvfrom, [ArgMatch.Equal32(0, (uint)gdb)])
+                .Allow("sendto", Nr.Sendto, [ArgMatch.Equal32(0, (uint)gdb)])
+                .Allow("sendmsg", Nr.Sendmsg, [ArgMatch.Equal32(0, (uint)gdb)])
+                .Allow("shutdown", Nr.Shutdown, [ArgMatch.Equal32(0, (uint)gdb)]);
+        }
         if (coreDirectoryFd is int dir)
             // --dumpcore: a new file in the directory opened at set-up, with CoreDumper's flags only.
             filter.AllowOrFail("openat", Nr.Openat, EACCES, [ArgMatch.Equal32(0, (uint)dir), ArgMatch.Equal32(2, (uint)Diagnostics.CoreDumper.CreateFlags)]);
