@@ -193,13 +193,7 @@ RhpByRefAssignRef:
         add     rsi, 8
         ret
 
-/* Exceptions are fail-fast: report the exception (RDI) and the throw site (the return address). */
-        .globl  RhpThrowEx
-        .globl  RhpRethrow
-RhpThrowEx:
-RhpRethrow:
-        mov     rsi, [rsp]
-        jmp     GuestRuntime_UnhandledException
+/* RhpThrowEx and RhpRethrow: eh.S. */
 
         .globl  RhpFallbackFailFast
 RhpFallbackFailFast:

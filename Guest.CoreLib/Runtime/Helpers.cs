@@ -58,8 +58,19 @@ namespace System.Runtime.CompilerServices
         {
             IntPtr cctor = context->cctorMethodAddress;
             if (cctor == IntPtr.Zero || cctor == (IntPtr)1) return;
+            if (cctor == (IntPtr)FailedCctors.Failed) FailedCctors.Throw(context);
             context->cctorMethodAddress = (IntPtr)1;
-            ((delegate*<void>)cctor)();
+            try
+            {
+                ((delegate*<void>)cctor)();
+            }
+            catch (Exception e)
+            {
+                // As in .NET: the type stays unusable, every later access throws again.
+                FailedCctors.Record(context, e);
+                context->cctorMethodAddress = (IntPtr)FailedCctors.Failed;
+                FailedCctors.Throw(context);
+            }
             context->cctorMethodAddress = IntPtr.Zero;
         }
     }
