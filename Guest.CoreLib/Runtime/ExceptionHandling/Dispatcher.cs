@@ -97,6 +97,7 @@ namespace Internal.Runtime.Exceptions
         private static int FindCatch(object exception, ref FrameWalker walker)
         {
             byte* p = MethodEhInfo.ClauseTable(walker.MainLsda, out uint count);
+            walker.BeginClauses();
             for (int i = 0; i < (int)count; i++)
             {
                 MethodEhInfo.ReadClause(ref p, walker.MethodStart, out EhClause clause);
@@ -134,10 +135,11 @@ namespace Internal.Runtime.Exceptions
         {
             if (walker.AtFilterBoundary) return;
             byte* p = MethodEhInfo.ClauseTable(walker.MainLsda, out uint count);
+            walker.BeginClauses();
             for (int i = 0; i < (int)count && i < limit; i++)
             {
                 MethodEhInfo.ReadClause(ref p, walker.MethodStart, out EhClause clause);
-                if (clause.Kind != ClauseKind.Fault || !walker.Covers(i, in clause)) continue;
+                if (!walker.Covers(i, in clause) || clause.Kind != ClauseKind.Fault) continue;
                 FuncletCall call = default;
                 call.Kind = FuncletKind.Finally;
                 call.Parent = walker.Context;

@@ -82,14 +82,26 @@ namespace Internal.Runtime.Exceptions
         }
 
         // Whether clause `index` applies to this frame: its try range covers the frame's code offset
-        // and no earlier dispatch already went past it (the clauses inside the funclet's own try, and
-        // the other handlers of that same try, which protect only its try block).
+        // and no earlier dispatch already went past it. Coming back from a funclet, that is the clauses
+        // up to the funclet's own, and the run of clauses right after it with the very same try range:
+        // other handlers of that try (they protect only its try block) and, since funclets lie outside
+        // the main body, enclosing trys whose main-body range is the same; ilc separates the latter
+        // from the next run with an empty marker clause, which ends the skipping.
         internal bool Covers(int index, in EhClause clause)
         {
             if (index <= SkipThrough) return false;
-            if (SkipThrough >= 0 && clause.TryStart == SkipTryStart && clause.TryEnd == SkipTryEnd) return false;
+            if (SkipThrough >= 0 && !_skipRunEnded)
+            {
+                if (clause.TryStart == SkipTryStart && clause.TryEnd == SkipTryEnd) return false;
+                _skipRunEnded = true;
+            }
             uint offset = CodeOffset;
             return offset >= clause.TryStart && offset < clause.TryEnd;
         }
+
+        // Clauses are visited in order once per scan of a frame; each scan starts with this.
+        internal void BeginClauses() => _skipRunEnded = false;
+
+        private bool _skipRunEnded;
     }
 }
