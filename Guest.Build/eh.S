@@ -133,6 +133,86 @@ tender_eh_frame_hdr:
         ret
         .size   tender_eh_frame_hdr, . - tender_eh_frame_hdr
 
+/* The Tender fault note (docs/abi.md "CPU faults as guest exceptions"): a null dereference or an
+   integer division error at CPL 3 comes back to tender_fault_entry while the guest is armed. */
+        .section .note.tender, "a", @note
+        .balign 4
+        .long   7                       /* namesz: "Tender\0" */
+        .long   16                      /* descsz */
+        .long   0x544C4654              /* NT_TENDER_FAULTS ("TFLT") */
+        .asciz  "Tender"
+        .balign 4
+        .long   1                       /* version */
+        .long   0                       /* flags */
+        .quad   tender_fault_entry
+        .text
+
+/* Entered by the tender with RSP -> { vector, rip, rsp, cr2 } and every other register as at the
+   fault. Saves them all, describes the faulting frame as an EhContext and asks the core library to
+   raise the matching exception (GuestRuntime_HandleFault, which does not return when it does). When
+   it returns (the fault is not in managed code, or no catch takes the exception), the registers
+   are put back and the faulting instruction runs again: the tender, now disarmed, ends the run with
+   its crash report, as without this feature. */
+        .globl  tender_fault_entry
+        .type   tender_fault_entry, @function
+tender_fault_entry:
+        push    rax
+        push    rbx
+        push    rcx
+        push    rdx
+        push    rsi
+        push    rdi
+        push    rbp
+        push    r8
+        push    r9
+        push    r10
+        push    r11
+        push    r12
+        push    r13
+        push    r14
+        push    r15
+        pushfq                          /* 16 quadwords: RSP stays 16-byte aligned; the record is at RSP + 128 */
+        sub     rsp, 64                 /* EhContext */
+        mov     rax, [rsp + 64 + 128 + 8]
+        mov     [rsp + 0], rax          /* rip: the faulting instruction */
+        mov     rax, [rsp + 64 + 128 + 16]
+        mov     [rsp + 8], rax          /* rsp */
+        SAVE_CALLEE_SAVED 0
+        mov     rdi, rsp
+        mov     rsi, [rsp + 64 + 128 + 0]       /* vector */
+        mov     rdx, [rsp + 64 + 128 + 24]      /* cr2 */
+        call    GuestRuntime_HandleFault
+        add     rsp, 64
+        popfq
+        pop     r15
+        pop     r14
+        pop     r13
+        pop     r12
+        pop     r11
+        pop     r10
+        pop     r9
+        pop     r8
+        pop     rbp
+        pop     rdi
+        pop     rsi
+        pop     rdx
+        pop     rcx
+        pop     rbx
+        pop     rax
+        /* RSP -> the record. Return to the faulting instruction with its own RSP: its address goes
+           just below that RSP (the red zone of a program about to crash) and `ret` takes it. */
+        push    rax
+        push    rbx
+        mov     rax, [rsp + 16 + 16]    /* the faulting rsp */
+        mov     rbx, [rsp + 16 + 8]     /* the faulting rip */
+        mov     [rax - 8], rbx
+        pop     rbx
+        pop     rax
+        mov     rsp, [rsp + 16]
+        lea     rsp, [rsp - 8]          /* lea, not sub: the flags stay the faulting instruction's */
+        ret
+        .size   tender_fault_entry, . - tender_fault_entry
+
 /* struct { uint64_t start; const char *name; } *tender_methodnames(void **end): the method-name table
    methodnames.sh generates (empty in the first link pass). */
         .globl  tender_methodnames

@@ -108,6 +108,7 @@ namespace Internal.Runtime.CompilerHelpers
         private static void InitializeCommandLineArgs(int argc, IntPtr argv)
         {
             GuestStartup.Initialize();
+            Internal.Runtime.Exceptions.HardwareFaults.Arm();
             HvtBootInfo* bi = Hvt.BootInfo();
             s_args = SplitCommandLine(bi->Cmdline);
         }

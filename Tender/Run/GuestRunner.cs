@@ -112,10 +112,12 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
             BootPhases.Mark("sandboxed");
         }
         Log.Debug("{Marker}: sandbox {State}", TenderSandbox.SetUpEndMarker, options.Sandbox ? "on" : "off");
+        _handBack = setup.FaultHandBack;
         return Loop(vcpu, hypercalls, setup.FaultReporter, ring, pci, setup.ReadOnlyMemory);
     }
 
     private string _platform = "";
+    private Boot.Deprivileged.FaultHandBack? _handBack;
     private bool _firstExit;
 
     private unsafe NetRingService StartRing(GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, HypercallTracer? tracer)
@@ -214,7 +216,9 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
                     }
                     if (cpuFault is not null)
                     {
-                        var (headline, details) = CrashReport.DescribeFault(cpuFault, vcpu.GetSpecialRegisters().Cr2);
+                        ulong faultCr2 = vcpu.GetSpecialRegisters().Cr2;
+                        if (_handBack?.TryHandBack(vcpu, cpuFault, faultCr2) == true) continue;
+                        var (headline, details) = CrashReport.DescribeFault(cpuFault, faultCr2);
                         return Crash(vcpu, headline, details, cpuFault);
                     }
                     return Crash(vcpu, $"port I/O the tender does not handle: {io}", []);
@@ -232,6 +236,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
                 case VcpuExitKind.Fault:
                 {
                     var (cpuFault, cr2) = vcpu.Fault;
+                    if (_handBack?.TryHandBack(vcpu, cpuFault, cr2) == true) continue;
                     var (headline, details) = CrashReport.DescribeFault(cpuFault, cr2);
                     return Crash(vcpu, headline, details, cpuFault);
                 }

@@ -13,7 +13,11 @@ namespace Internal.Runtime.Exceptions
     {
         private const int KindThrow = 0, KindRethrow = 1, KindFault = 2;
 
-        // Entry from eh.S (RhpThrowEx/RhpRethrow) and from the fault path (a hardware fault in managed code).
+        // A CPU fault in managed code, as an exception (HardwareFaults): returns only when no catch
+        // takes it, for the fault to end the guest as it would without this.
+        internal static void DispatchFault(Exception exception, EhContext* faulting) => Dispatch(exception, faulting, KindFault);
+
+        // Entry from eh.S (RhpThrowEx/RhpRethrow).
         [RuntimeExport("GuestRuntime_DispatchException")]
         private static void DispatchException(object? exception, EhContext* thrower, int kind)
         {
@@ -55,7 +59,7 @@ namespace Internal.Runtime.Exceptions
             }
             if (handlerFrame < 0)
             {
-                FailFast.UnhandledException(exception, thrower->Rip);
+                if (kind != KindFault) FailFast.UnhandledException(exception, thrower->Rip);
                 return;
             }
 
@@ -90,6 +94,7 @@ namespace Internal.Runtime.Exceptions
             void* resumeAt = (void*)EhNative.CallFunclet(handler.Handler, call.Exception, &frame);
             // Everything below the handler's frame is gone, including funclets this exception left.
             FuncletCall.Active = walker.Cursor;
+            HardwareFaults.Arm(); // back to ordinary code: the next fault may come back as an exception too
             EhNative.Resume(&frame, resumeAt, 0);
         }
 
