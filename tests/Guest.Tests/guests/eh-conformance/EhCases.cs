@@ -80,6 +80,7 @@ public static class EhCases
         "filter-second-exception", "delegate-throw", "closure-throw", "filter-with-finally-inside", "same-method-nested-finally",
         "sibling-catch-not-reentered", "finally-throw-caught-same-level", "inner-exception-chain", "catch-when-type-test", "struct-method-throw",
         "throw-null", "stack-trace-names", "catch-derived-first", "exception-after-catch-continues", "deep-recursion-catch",
+        "null-dereference-fault", "divide-by-zero-fault", "fault-after-fault", "fault-in-catch-handler",
     ];
 
     public static string Run(int index)
@@ -155,6 +156,10 @@ public static class EhCases
             case 52: CatchDerivedFirst(t); break;
             case 53: ExceptionAfterCatchContinues(t); break;
             case 54: DeepRecursionCatch(t); break;
+            case 55: NullDereferenceFault(t); break;
+            case 56: DivideByZeroFault(t); break;
+            case 57: FaultAfterFault(t); break;
+            case 58: FaultInCatchHandler(t); break;
             default: throw new ArgumentOutOfRangeException(nameof(index));
         }
     }
@@ -757,5 +762,56 @@ public static class EhCases
     {
         try { Recurse(200); }
         catch (CaseException e) { t.Add("deep-" + e.Code.ToString()); }
+    }
+
+#pragma warning disable CS0649 // never assigned: read through null on purpose
+    private sealed class Holder { public int Value; }
+
+    private static Holder? s_none;
+#pragma warning restore CS0649
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ReadNull(Trace t)
+    {
+        try { return s_none!.Value; }
+        finally { t.Add("fault-finally"); }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int Zero() => 0;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int Divide(int a, int b) => a / b;
+
+    // Hardware faults (a null dereference, an integer division by zero) are .NET exceptions.
+    private static void NullDereferenceFault(Trace t)
+    {
+        try { ReadNull(t); t.Add("unreached"); }
+        catch (NullReferenceException) { t.Add("null-reference"); }
+    }
+
+    private static void DivideByZeroFault(Trace t)
+    {
+        try { Divide(7, Zero()); t.Add("unreached"); }
+        catch (ArithmeticException e) { t.Add(e is DivideByZeroException ? "divide-by-zero" : "other"); }
+    }
+
+    private static void FaultAfterFault(Trace t)
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            try { Divide(i, Zero()); }
+            catch (DivideByZeroException) { t.Add("dbz" + i.ToString()); }
+        }
+    }
+
+    private static void FaultInCatchHandler(Trace t)
+    {
+        try
+        {
+            try { Throw("first"); }
+            catch (CaseException) { t.Add("catch"); ReadNull(t); }
+        }
+        catch (NullReferenceException) { t.Add("outer-null"); }
     }
 }
