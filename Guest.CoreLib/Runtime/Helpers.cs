@@ -285,12 +285,9 @@ namespace Internal.Runtime
         internal static extern void* Memset(void* dest, int value, nuint len);
     }
 
-    // Runtime side of `throw`: the boot stub's RhpThrowEx passes the exception and the throw site here.
+    // The boot stub's RhpFallbackFailFast (`throw` itself: Runtime/ExceptionHandling, Guest.Build/eh.S).
     internal static unsafe class ExceptionHandling
     {
-        [RuntimeExport("GuestRuntime_UnhandledException")]
-        private static void UnhandledException(object exception, ulong rip) => FailFast.UnhandledException(exception, rip);
-
         [RuntimeExport("GuestRuntime_FailFast")]
         private static void FallbackFailFast(ulong rip)
         {
