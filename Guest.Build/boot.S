@@ -223,8 +223,14 @@ tender_module_headers:
         .type   RhpInitialDynamicInterfaceDispatch, @function
 RhpInitialDynamicInterfaceDispatch:
 RhpInitialInterfaceDispatch:
+        /* Call-frame information, so that an exception raised in the resolver (a null `this`)
+           unwinds through this frame to the call site. */
+        .cfi_startproc
         push    rbp
+        .cfi_def_cfa_offset 16
+        .cfi_offset rbp, -16
         mov     rbp, rsp
+        .cfi_def_cfa_register rbp
         sub     rsp, 0xb0
         mov     [rsp + 0x00], rdi
         mov     [rsp + 0x08], rsi
@@ -259,7 +265,9 @@ RhpInitialInterfaceDispatch:
         movdqu  xmm7, [rsp + 0xa0]
         mov     rsp, rbp
         pop     rbp
+        .cfi_def_cfa rsp, 8
         jmp     r11
+        .cfi_endproc
         .size   RhpInitialDynamicInterfaceDispatch, . - RhpInitialDynamicInterfaceDispatch
 
 
@@ -283,12 +291,23 @@ tender_typenames:
         .globl  GuestInterfaceDispatchCached
         .type   GuestInterfaceDispatchCached, @function
 GuestInterfaceDispatchCached:
+        .cfi_startproc                  /* nothing pushed: the caller's frame is right above */
         mov     r10, [r11 + 8]
-        mov     rax, [rdi]              /* faults on a null `this`: a null dereference */
+        .globl  tender_dispatch_this_load
+tender_dispatch_this_load:
+        mov     rax, [rdi]              /* faults on a null `this`: NullReferenceException at the call site */
         cmp     rax, [r10]
         jne     RhpInitialDynamicInterfaceDispatch
         jmp     qword ptr [r10 + 8]
+        .cfi_endproc
         .size   GuestInterfaceDispatchCached, . - GuestInterfaceDispatchCached
+
+        .globl  tender_dispatch_this_load_address
+        .type   tender_dispatch_this_load_address, @function
+tender_dispatch_this_load_address:
+        lea     rax, [rip + tender_dispatch_this_load]
+        ret
+        .size   tender_dispatch_this_load_address, . - tender_dispatch_this_load_address
 
         .globl  tender_cached_dispatch_stub
         .type   tender_cached_dispatch_stub, @function

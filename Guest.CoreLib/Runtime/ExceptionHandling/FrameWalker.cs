@@ -62,7 +62,15 @@ namespace Internal.Runtime.Exceptions
                 Cursor = call->Outer;
                 IsFaultingFrame = false;
             }
-            if (!FrameTable.Find(LookupPc, out Range) || Range.Lsda == null) return false;
+            if (!FrameTable.Find(LookupPc, out Range)) return false;
+            if (Range.Lsda == null)
+            {
+                // Runtime assembly with call-frame information (the interface dispatch stubs): a
+                // frame without clauses.
+                MainLsda = null;
+                MethodStart = Range.Start;
+                return true;
+            }
             MainLsda = MethodEhInfo.MainLsda(Range.Lsda);
             MethodStart = MainLsda == Range.Lsda ? Range.Start : FindMainStart(Range, MainLsda);
             return MethodStart != null;

@@ -22,10 +22,16 @@ namespace Internal.Runtime.Exceptions
                 *(uint*)(info + GuestFeaturesOffset) |= FeatureBit;
         }
 
+        [System.Runtime.InteropServices.DllImport("*", EntryPoint = "tender_dispatch_this_load_address")]
+        [System.Runtime.InteropServices.SuppressGCTransition]
+        private static extern void* DispatchThisLoad();
+
         [RuntimeExport("GuestRuntime_HandleFault")]
         private static void HandleFault(EhContext* faulting, ulong vector, ulong cr2)
         {
-            if (!FrameTable.Find(faulting->Rip, out CodeRange range) || range.Lsda == null) return; // not managed code
+            // Managed code, or the interface dispatch stub's load through `this` (a call on null).
+            bool managed = FrameTable.Find(faulting->Rip, out CodeRange range) && range.Lsda != null;
+            if (!managed && faulting->Rip != (ulong)DispatchThisLoad()) return;
             Exception e = vector == DivideError ? new DivideByZeroException() : new NullReferenceException();
             Dispatcher.DispatchFault(e, faulting);
         }

@@ -42,6 +42,7 @@ namespace Internal.Runtime.Exceptions
         internal static byte* ClauseTable(byte* mainLsda, out uint count)
         {
             count = 0;
+            if (mainLsda == null) return null;
             byte flags = *mainLsda;
             if ((flags & HasEhInfo) == 0) return null;
             byte* p = mainLsda + 1;

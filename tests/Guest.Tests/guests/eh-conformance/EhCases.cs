@@ -81,6 +81,7 @@ public static class EhCases
         "sibling-catch-not-reentered", "finally-throw-caught-same-level", "inner-exception-chain", "catch-when-type-test", "struct-method-throw",
         "throw-null", "stack-trace-names", "catch-derived-first", "exception-after-catch-continues", "deep-recursion-catch",
         "null-dereference-fault", "divide-by-zero-fault", "fault-after-fault", "fault-in-catch-handler",
+        "null-interface-call-first", "null-interface-call-cached",
     ];
 
     public static string Run(int index)
@@ -160,6 +161,8 @@ public static class EhCases
             case 56: DivideByZeroFault(t); break;
             case 57: FaultAfterFault(t); break;
             case 58: FaultInCatchHandler(t); break;
+            case 59: NullInterfaceCallFirst(t); break;
+            case 60: NullInterfaceCallCached(t); break;
             default: throw new ArgumentOutOfRangeException(nameof(index));
         }
     }
@@ -813,5 +816,27 @@ public static class EhCases
             catch (CaseException) { t.Add("catch"); ReadNull(t); }
         }
         catch (NullReferenceException) { t.Add("outer-null"); }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CallThrower(IThrower? thrower, Trace t) => thrower!.Throw(t);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CallThrowerOnce(IThrower? thrower, Trace t) => thrower!.Throw(t);
+
+    // A call through an interface on null: the dispatch stub's first look at `this` (a site that has
+    // not resolved yet) and the cached path (a site that has) both become NullReferenceException.
+    private static void NullInterfaceCallFirst(Trace t)
+    {
+        try { CallThrowerOnce(null, t); t.Add("unreached"); }
+        catch (NullReferenceException) { t.Add("null-first"); }
+    }
+
+    private static void NullInterfaceCallCached(Trace t)
+    {
+        try { CallThrower(new InterfaceThrower(), t); }
+        catch (CaseException) { t.Add("resolved"); }
+        try { CallThrower(null, t); t.Add("unreached"); }
+        catch (NullReferenceException) { t.Add("null-cached"); }
     }
 }
