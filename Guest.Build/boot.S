@@ -216,7 +216,7 @@ tender_module_headers:
 /* Interface dispatch. A call site loads its dispatch cell's address into R11 and calls through the
    cell's first word, which starts as this stub. The stub keeps the call's argument registers, asks
    the core library for the implementation (GuestRuntime_ResolveInterface(this, cell)) and jumps to it
-   as if called directly. A null `this` faults in the resolver (a null dereference crash). */
+   as if called directly. A null `this` faults in the resolver: NullReferenceException. */
         .text
         .globl  RhpInitialDynamicInterfaceDispatch
         .globl  RhpInitialInterfaceDispatch
