@@ -199,13 +199,7 @@ RhpByRefAssignRef:
         add     rsi, 8
         ret
 
-/* Exceptions are fail-fast: report the exception (RDI) and the throw site (the return address). */
-        .globl  RhpThrowEx
-        .globl  RhpRethrow
-RhpThrowEx:
-RhpRethrow:
-        mov     rsi, [rsp]
-        jmp     GuestRuntime_UnhandledException
+/* RhpThrowEx and RhpRethrow: eh.S. */
 
         .globl  RhpFallbackFailFast
 RhpFallbackFailFast:
@@ -228,15 +222,21 @@ tender_module_headers:
 /* Interface dispatch. A call site loads its dispatch cell's address into R11 and calls through the
    cell's first word, which starts as this stub. The stub keeps the call's argument registers, asks
    the core library for the implementation (GuestRuntime_ResolveInterface(this, cell)) and jumps to it
-   as if called directly. A null `this` faults in the resolver (a null dereference crash). */
+   as if called directly. A null `this` faults in the resolver: NullReferenceException. */
         .text
         .globl  RhpInitialDynamicInterfaceDispatch
         .globl  RhpInitialInterfaceDispatch
         .type   RhpInitialDynamicInterfaceDispatch, @function
 RhpInitialDynamicInterfaceDispatch:
 RhpInitialInterfaceDispatch:
+        /* Call-frame information, so that an exception raised in the resolver (a null `this`)
+           unwinds through this frame to the call site. */
+        .cfi_startproc
         push    rbp
+        .cfi_def_cfa_offset 16
+        .cfi_offset rbp, -16
         mov     rbp, rsp
+        .cfi_def_cfa_register rbp
         sub     rsp, 0xb0
         mov     [rsp + 0x00], rdi
         mov     [rsp + 0x08], rsi
@@ -271,7 +271,9 @@ RhpInitialInterfaceDispatch:
         movdqu  xmm7, [rsp + 0xa0]
         mov     rsp, rbp
         pop     rbp
+        .cfi_def_cfa rsp, 8
         jmp     r11
+        .cfi_endproc
         .size   RhpInitialDynamicInterfaceDispatch, . - RhpInitialDynamicInterfaceDispatch
 
 
@@ -295,12 +297,23 @@ tender_typenames:
         .globl  GuestInterfaceDispatchCached
         .type   GuestInterfaceDispatchCached, @function
 GuestInterfaceDispatchCached:
+        .cfi_startproc                  /* nothing pushed: the caller's frame is right above */
         mov     r10, [r11 + 8]
-        mov     rax, [rdi]              /* faults on a null `this`: a null dereference */
+        .globl  tender_dispatch_this_load
+tender_dispatch_this_load:
+        mov     rax, [rdi]              /* faults on a null `this`: NullReferenceException at the call site */
         cmp     rax, [r10]
         jne     RhpInitialDynamicInterfaceDispatch
         jmp     qword ptr [r10 + 8]
+        .cfi_endproc
         .size   GuestInterfaceDispatchCached, . - GuestInterfaceDispatchCached
+
+        .globl  tender_dispatch_this_load_address
+        .type   tender_dispatch_this_load_address, @function
+tender_dispatch_this_load_address:
+        lea     rax, [rip + tender_dispatch_this_load]
+        ret
+        .size   tender_dispatch_this_load_address, . - tender_dispatch_this_load_address
 
         .globl  tender_cached_dispatch_stub
         .type   tender_cached_dispatch_stub, @function

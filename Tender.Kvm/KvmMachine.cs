@@ -77,8 +77,11 @@ internal sealed class KvmVcpu(Vcpu vcpu, KvmMachine machine) : IVcpu, IVcpuDebug
 
     public Vcpu Inner => vcpu;
 
+    private SpecialRegisters _start;
+
     public void Start(VcpuStartState state)
     {
+        _start = state.SpecialRegisters;
         vcpu.SetCpuid(state.Cpuid ?? machine.SupportedCpuid);
         vcpu.SetSpecialRegisters(state.SpecialRegisters);
         vcpu.SetRegisters(state.Registers);
@@ -191,6 +194,21 @@ internal sealed class KvmVcpu(Vcpu vcpu, KvmMachine machine) : IVcpu, IVcpuDebug
     public string DescribeExit() => _failure ?? vcpu.DecodeExit(_reason).Describe();
 
     public CpuRegisters GetRegisters() => vcpu.GetRegisters();
+
+    // The vCPU sits in the CPL 0 fault stub after its report: back to the user code and stack
+    // segments the guest started with (the `out` is not completed: KVM skips it only while RIP is unchanged).
+    public void ResumeUserMode(ulong rip, ulong rsp, ulong rflags)
+    {
+        var s = vcpu.GetSpecialRegisters();
+        s.Cs = _start.Cs;
+        s.Ss = _start.Ss;
+        vcpu.SetSpecialRegisters(s);
+        var r = vcpu.GetRegisters();
+        r.Rip = rip;
+        r.Rsp = rsp;
+        r.Rflags = rflags;
+        vcpu.SetRegisters(r);
+    }
 
     public SpecialRegisters GetSpecialRegisters() => vcpu.GetSpecialRegisters();
 

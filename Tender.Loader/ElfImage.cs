@@ -65,7 +65,8 @@ public sealed class ElfImage
         Solo5AbiNote? solo5Abi,
         TenderDeprivilegedNote? deprivileged,
         byte[]? manifestNote,
-        ulong? manifestNoteGuestAddress)
+        ulong? manifestNoteGuestAddress,
+        TenderFaultNote? faults = null)
     {
         _file = file;
         Entry = entry;
@@ -77,7 +78,11 @@ public sealed class ElfImage
         Deprivileged = deprivileged;
         ManifestNote = manifestNote;
         ManifestNoteGuestAddress = manifestNoteGuestAddress;
+        Faults = faults;
     }
+
+    /// <summary>The Tender fault note when present (a deprivileged guest's fault entry point).</summary>
+    public TenderFaultNote? Faults { get; }
 
     /// <summary>e_entry: checked to lie inside the file bytes of an executable PT_LOAD segment.</summary>
     public ulong Entry { get; }
@@ -289,6 +294,7 @@ public sealed class ElfImage
                 ParseNotes(h.Index, h.Offset, h.Size, h.Align);
 
             (GuestKind kind, Solo5AbiNote? abi, TenderDeprivilegedNote? depriv, byte[]? mft, ulong? mftAddress) = DecodeKnownNotes();
+            TenderFaultNote? faults = DecodeFaultNote(kind);
 
             // The entry point must be code the image actually contains (not bss, not data).
             bool entryOk = _segments.Any(s =>
@@ -296,7 +302,10 @@ public sealed class ElfImage
             if (!entryOk)
                 throw Fail($"entry point 0x{entry:x} is not inside the file bytes of an executable PT_LOAD segment");
 
-            return new ElfImage(_f, entry, _segments.ToArray(), _notes.ToArray(), kernelEnd, kind, abi, depriv, mft, mftAddress);
+            if (faults is TenderFaultNote f && !_segments.Any(s => s.IsExecutable && f.Entry >= s.VirtualAddress && f.Entry - s.VirtualAddress < s.FileSize))
+                throw Fail($"Tender fault note: entry 0x{f.Entry:x} is not inside the file bytes of an executable PT_LOAD segment");
+
+            return new ElfImage(_f, entry, _segments.ToArray(), _notes.ToArray(), kernelEnd, kind, abi, depriv, mft, mftAddress, faults);
         }
 
         private (ulong Entry, ulong PhOff, int PhNum) ParseHeader()
@@ -502,6 +511,30 @@ public sealed class ElfImage
             foreach (char c in s.Length > 100 ? s[..100] : s)
                 b.Append(c >= ' ' && c < 0x7F ? c : '?');
             return b.ToString();
+        }
+
+        private TenderFaultNote? DecodeFaultNote(GuestKind kind)
+        {
+            ElfNote? found = null;
+            foreach (ElfNote note in _notes)
+                if (note.NameSize == (uint)TenderDeprivilegedNote.OwnerName.Length + 1 && note.Owner == TenderDeprivilegedNote.OwnerName && note.Type == TenderFaultNote.NoteType)
+                    found = Single(found, note, "Tender faults (NT_TENDER_FAULTS)");
+            if (found is null) return null;
+            string where = $"program header {found.ProgramHeaderIndex}: Tender fault note";
+            if (kind != GuestKind.Deprivileged)
+                throw Fail($"{where}: only a deprivileged guest (with the Tender deprivileged note) may carry it");
+            byte[] d = found.Descriptor;
+            if (d.Length != TenderFaultNote.DescriptorSize)
+                throw Fail($"{where}: descriptor is {d.Length} bytes; expected {TenderFaultNote.DescriptorSize}");
+            var t = new TenderFaultNote(
+                BinaryPrimitives.ReadUInt32LittleEndian(d),
+                BinaryPrimitives.ReadUInt32LittleEndian(d.AsSpan(4)),
+                BinaryPrimitives.ReadUInt64LittleEndian(d.AsSpan(8)));
+            if (t.Version != TenderFaultNote.SupportedVersion)
+                throw Fail($"{where}: version {t.Version} is not supported (this tender supports version {TenderFaultNote.SupportedVersion})");
+            if (t.Flags != 0)
+                throw Fail($"{where}: flags 0x{t.Flags:x} has unknown bits (must be 0)");
+            return t;
         }
 
         private (GuestKind, Solo5AbiNote?, TenderDeprivilegedNote?, byte[]?, ulong?) DecodeKnownNotes()

@@ -73,6 +73,20 @@ public readonly record struct TenderDeprivilegedNote(uint Version, uint Flags, u
     public ulong ReservedTop => EffectiveStackSize + GuardPageSize;
 }
 
+/// <summary>
+/// The project's optional fault note (docs/abi.md "CPU faults as guest exceptions"): a deprivileged
+/// guest that wants a null dereference or a division by zero handed back to it names the entry point
+/// the tender continues it at.
+/// </summary>
+public readonly record struct TenderFaultNote(uint Version, uint Flags, ulong Entry)
+{
+    /// <summary>NT_TENDER_FAULTS: the bytes "TFLT" read as a little-endian u32 (owner "Tender").</summary>
+    public const uint NoteType = 0x544C4654;
+    /// <summary>Descriptor size: u32 version, u32 flags, u64 entry.</summary>
+    public const int DescriptorSize = 16;
+    public const uint SupportedVersion = 1;
+}
+
 /// <summary>Which of the two boot modes (docs/abi.md) the ELF's notes select.</summary>
 public enum GuestKind
 {

@@ -56,6 +56,14 @@ public interface IVcpu
     /// </summary>
     int ReadVirtual(ulong address, Span<byte> into, out string? stop);
 
+    /// <summary>
+    /// After a CPU exception the guest asked to handle itself (docs/abi.md "CPU faults as guest
+    /// exceptions"): the next <see cref="Run"/> continues the guest at CPL 3 at <paramref name="rip"/>
+    /// with <paramref name="rsp"/> and <paramref name="rflags"/>, every other general-purpose register
+    /// as it was at the fault.
+    /// </summary>
+    void ResumeUserMode(ulong rip, ulong rsp, ulong rflags);
+
     /// <summary>Makes a running <see cref="Run"/> return <see cref="VcpuExitKind.Interrupted"/> soon. Any thread.</summary>
     void Kick();
 }

@@ -370,6 +370,19 @@ internal sealed class ProcessVcpu : IVcpu, IVcpuDebug, IDisposable
 
     public string DescribeExit() => _description;
 
+    // A user-mode guest's fault stopped the child at the faulting instruction (the signal is not
+    // delivered): resuming from changed registers is all it takes.
+    public void ResumeUserMode(ulong rip, ulong rsp, ulong rflags)
+    {
+        var sandbox = _sandbox ?? throw new InvalidOperationException("the vCPU was not started");
+        if (_cpu is not null) throw new InvalidOperationException("a CPL 0 guest takes its faults in its own IDT");
+        _regs.Rip = rip;
+        _regs.Rsp = rsp;
+        _regs.Eflags = rflags;
+        sandbox.SetRegisters(_regs);
+        _fault = null;
+    }
+
     public CpuRegisters GetRegisters() => new()
     {
         Rax = _regs.Rax, Rbx = _regs.Rbx, Rcx = _regs.Rcx, Rdx = _regs.Rdx, Rsi = _regs.Rsi, Rdi = _regs.Rdi,

@@ -58,8 +58,19 @@ namespace System.Runtime.CompilerServices
         {
             IntPtr cctor = context->cctorMethodAddress;
             if (cctor == IntPtr.Zero || cctor == (IntPtr)1) return;
+            if (cctor == (IntPtr)FailedCctors.Failed) FailedCctors.Throw(context);
             context->cctorMethodAddress = (IntPtr)1;
-            ((delegate*<void>)cctor)();
+            try
+            {
+                ((delegate*<void>)cctor)();
+            }
+            catch (Exception e)
+            {
+                // As in .NET: the type stays unusable, every later access throws again.
+                FailedCctors.Record(context, e);
+                context->cctorMethodAddress = (IntPtr)FailedCctors.Failed;
+                FailedCctors.Throw(context);
+            }
             context->cctorMethodAddress = IntPtr.Zero;
         }
     }
@@ -97,6 +108,7 @@ namespace Internal.Runtime.CompilerHelpers
         private static void InitializeCommandLineArgs(int argc, IntPtr argv)
         {
             GuestStartup.Initialize();
+            Internal.Runtime.Exceptions.HardwareFaults.Arm();
             HvtBootInfo* bi = Hvt.BootInfo();
             s_args = SplitCommandLine(bi->Cmdline);
         }
@@ -290,12 +302,9 @@ namespace Internal.Runtime
         internal static extern void* Memset(void* dest, int value, nuint len);
     }
 
-    // Runtime side of `throw`: the boot stub's RhpThrowEx passes the exception and the throw site here.
+    // The boot stub's RhpFallbackFailFast (`throw` itself: Runtime/ExceptionHandling, Guest.Build/eh.S).
     internal static unsafe class ExceptionHandling
     {
-        [RuntimeExport("GuestRuntime_UnhandledException")]
-        private static void UnhandledException(object exception, ulong rip) => FailFast.UnhandledException(exception, rip);
-
         [RuntimeExport("GuestRuntime_FailFast")]
         private static void FallbackFailFast(ulong rip)
         {

@@ -14,8 +14,31 @@ namespace System
         public override string ToString()
         {
             string s = Internal.Runtime.TypeNames.Describe(this) + ": " + Message;
-            return _innerException is null ? s : s + " ---> " + _innerException.ToString();
+            if (_innerException is not null) s = s + " ---> " + _innerException.ToString();
+            string? trace = StackTrace;
+            return trace is null ? s : s + "\n" + trace;
         }
+
+        // The frames the exception passed on its way to its handler (the exception dispatcher,
+        // Runtime/ExceptionHandling, records them in its first pass); a rethrow adds to them.
+        private ulong[]? _stackFrames;
+        private int _stackFrameCount;
+
+        internal void ResetStackTrace() => _stackFrameCount = 0;
+
+        internal void AppendStackFrame(ulong ip)
+        {
+            if (_stackFrames is null || _stackFrameCount == _stackFrames.Length)
+            {
+                ulong[] grown = new ulong[_stackFrames is null ? 8 : _stackFrames.Length * 2];
+                for (int i = 0; i < _stackFrameCount; i++) grown[i] = _stackFrames![i];
+                _stackFrames = grown;
+            }
+            _stackFrames[_stackFrameCount++] = ip;
+        }
+
+        public virtual string? StackTrace =>
+            _stackFrameCount == 0 ? null : Internal.Runtime.Exceptions.StackTraceText.Format(_stackFrames!, _stackFrameCount);
     }
 
     public class SystemException : Exception
@@ -176,4 +199,15 @@ namespace System
         public EntryPointNotFoundException(string? message, Exception? innerException) : base(message, innerException) { }
     }
 
+
+    public sealed class TypeInitializationException : SystemException
+    {
+        private readonly string _typeName;
+        public TypeInitializationException(string? fullTypeName, Exception? innerException)
+            : base("The type initializer for '" + (fullTypeName ?? "") + "' threw an exception.", innerException)
+        {
+            _typeName = fullTypeName ?? "";
+        }
+        public string TypeName => _typeName;
+    }
 }

@@ -132,6 +132,9 @@ public sealed class BootSetup
     /// <summary>Decodes a mode-private port-I/O exit (deprivileged mode's fault stub), or null.</summary>
     public IFaultReporter? FaultReporter { get; init; }
 
+    /// <summary>Hands null dereferences and division errors back to a guest that asked (deprivileged mode), or null.</summary>
+    public Deprivileged.FaultHandBack? FaultHandBack { get; init; }
+
     /// <summary>
     /// How this mode reads a non-zero HALT cookie; null = the common reading, a NUL-terminated
     /// message (docs/abi.md). Solo5 mode sets it: there the cookie points to a trap frame.

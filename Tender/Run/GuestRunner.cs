@@ -119,6 +119,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
             BootPhases.Mark("sandboxed");
         }
         Log.Debug("{Marker}: sandbox {State}", TenderSandbox.SetUpEndMarker, options.Sandbox ? "on" : "off");
+        _handBack = setup.FaultHandBack;
         return Loop(vcpu, hypercalls, setup.FaultReporter, ring, pci, setup.ReadOnlyMemory);
     }
 
@@ -218,6 +219,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
     private CoreDumper? _dumper;
     private HaltTrapFrameReader? _haltTrapFrame;
     private CoreDumper.Guest? _dumpGuest;
+    private Boot.Deprivileged.FaultHandBack? _handBack;
     private bool _firstExit;
 
     private unsafe NetRingService StartRing(GuestMemory ram, ulong address, GuestAccessMap access, GuestDevices devices, HypercallTracer? tracer)
@@ -330,7 +332,9 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
                     }
                     if (cpuFault is not null)
                     {
-                        var (headline, details) = CrashReport.DescribeFault(cpuFault, vcpu.GetSpecialRegisters().Cr2);
+                        ulong faultCr2 = vcpu.GetSpecialRegisters().Cr2;
+                        if (_handBack?.TryHandBack(vcpu, cpuFault, faultCr2) == true) continue;
+                        var (headline, details) = CrashReport.DescribeFault(cpuFault, faultCr2);
                         return Crash(vcpu, headline, details, cpuFault);
                     }
                     return Crash(vcpu, $"port I/O the tender does not handle: {io}", []);
@@ -348,6 +352,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
                 case VcpuExitKind.Fault:
                 {
                     var (cpuFault, cr2) = vcpu.Fault;
+                    if (_handBack?.TryHandBack(vcpu, cpuFault, cr2) == true) continue;
                     var (headline, details) = CrashReport.DescribeFault(cpuFault, cr2);
                     return Crash(vcpu, headline, details, cpuFault);
                 }

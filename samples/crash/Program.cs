@@ -9,7 +9,10 @@ using GuestBindings;
 //     divide     integer division by zero (#DE)
 //     write-code write into the program's own code (text is mapped read-only + executable)
 //     exec-heap  call into a heap buffer (data and heap are mapped no-execute)
-//   managed exceptions are fail-fast: "Unhandled exception: <type>: <message> (thrown at RIP ...)", exit 255
+//   caught in the guest (the fault comes back as .NET's exception; docs/guests.md), exit 0
+//     null-caught    the `null` read inside try/catch (NullReferenceException)
+//     divide-caught  the `divide` division inside try/catch (DivideByZeroException), twice (re-armed)
+//   managed exceptions no catch takes: "Unhandled exception: <type>: <message> (thrown at RIP ...)", exit 255
 //     index      array index out of range (IndexOutOfRangeException)
 //     throw      explicit throw (InvalidOperationException)
 //     overflow   checked arithmetic overflow (OverflowException)
@@ -41,6 +44,16 @@ static class Program
                 return Recurse(1);
             case "divide":
                 return Divide(1, Zero());
+            case "null-caught":
+                try { return ReadThroughNull(s_nothing); }
+                catch (NullReferenceException) { GuestConsole.WriteLine("crash: caught NullReferenceException"); return 0; }
+            case "divide-caught":
+                for (int i = 0; i < 2; i++)
+                {
+                    try { return Divide(1, Zero()); }
+                    catch (DivideByZeroException) { GuestConsole.WriteLine("crash: caught DivideByZeroException"); }
+                }
+                return 0;
             case "write-code":
                 return WriteCode();
             case "exec-heap":
@@ -65,7 +78,7 @@ static class Program
                 Unikernel.Abort("crash: abort requested");
                 return 0;
             default:
-                GuestConsole.WriteLine("usage: crash null|stack|divide|write-code|exec-heap|index|throw|overflow|cast|custom|oom|oom-small|abort");
+                GuestConsole.WriteLine("usage: crash null|null-caught|stack|divide|divide-caught|write-code|exec-heap|index|throw|overflow|cast|custom|oom|oom-small|abort");
                 return 2;
         }
     }

@@ -144,6 +144,17 @@ public class CrashTests
         Assert.Contains(vector, r.Stderr);
     }
 
+    [GuestTheory]
+    [InlineData("null-caught", "crash: caught NullReferenceException", 1)]
+    [InlineData("divide-caught", "crash: caught DivideByZeroException", 2)]
+    public void A_cpu_fault_in_managed_code_is_caught_as_the_dotnet_exception(string variant, string line, int times)
+    {
+        ProcessResult r = Tender.Run(GuestBuilds.Elf("crash"), [variant], timeoutSeconds: 60);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(times, r.Stdout.Split('\n').Count(l => l == line));
+        Assert.DoesNotContain("guest crashed", r.Stderr);
+    }
+
     [GuestFact]
     public void A_null_dereference_faults_at_a_small_address()
     {

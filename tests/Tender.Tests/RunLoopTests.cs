@@ -164,6 +164,8 @@ public class RunLoopTests
         public (GuestFault Fault, ulong Cr2) Fault => _fault;
         public string DescribeExit() => _description;
         public CpuRegisters GetRegisters() => default;
+
+        public void ResumeUserMode(ulong rip, ulong rsp, ulong rflags) => throw new NotSupportedException("scripted runs hand no fault back");
         public SpecialRegisters GetSpecialRegisters() => default;
 
         public int ReadVirtual(ulong address, Span<byte> into, out string? stop)

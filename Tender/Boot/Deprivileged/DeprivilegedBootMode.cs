@@ -145,7 +145,9 @@ public sealed class DeprivilegedBootMode : IBootMode
         BinaryPrimitives.WriteUInt64LittleEndian(info[16..], context.TscFrequencyHz);
         BinaryPrimitives.WriteUInt64LittleEndian(info[24..], CommandLineAddress);
         BinaryPrimitives.WriteUInt64LittleEndian(info[32..], ManifestAddress);
-        BinaryPrimitives.WriteUInt32LittleEndian(info[40..], context.NetRingAddress != 0 ? 1u : 0u); // host_features: ring I/O
+        uint hostFeatures = (context.NetRingAddress != 0 ? 1u : 0u)                               // ring I/O
+            | (context.Elf.Faults is not null ? FaultHandBack.FeatureBit : 0u);                    // faults handed back
+        BinaryPrimitives.WriteUInt32LittleEndian(info[40..], hostFeatures);                        // host_features
         BinaryPrimitives.WriteUInt32LittleEndian(info[44..], 0);                                   // guest_features
         BinaryPrimitives.WriteUInt64LittleEndian(info[48..], context.NetRingAddress);              // net_ring
 
@@ -175,6 +177,7 @@ public sealed class DeprivilegedBootMode : IBootMode
             GuestAccess = access,
             AddressSpace = regions,
             FaultReporter = new FaultStubReporter(system, sys + StubStackOffset, sys + StubStackTop, userCode, userData),
+            FaultHandBack = FaultHandBack.For(context.Elf, ram, stackBottom, memorySize),
             LayoutDescription = layout,
         };
     }
