@@ -25,6 +25,9 @@
         .globl  RhpThrowEx
         .type   RhpThrowEx, @function
 RhpThrowEx:
+        /* Call-frame information, so that a debugger (gdb on a core of an unhandled exception)
+           unwinds through this stub into the thrower and on down to _start. */
+        .cfi_startproc
         xor     edx, edx                /* kind 0: throw */
         jmp     1f
         .globl  RhpRethrow
@@ -34,12 +37,14 @@ RhpRethrow:
 1:      mov     rax, [rsp]
         lea     rcx, [rsp + 8]
         sub     rsp, 72                 /* EhContext (64) + 8: RSP 16-byte aligned for the call */
+        .cfi_adjust_cfa_offset 72
         mov     [rsp + 0], rax
         mov     [rsp + 8], rcx
         SAVE_CALLEE_SAVED 0
         mov     rsi, rsp
         call    GuestRuntime_DispatchException
         int3
+        .cfi_endproc
         .size   RhpThrowEx, . - RhpThrowEx
 
 /* nuint tender_eh_call_funclet(void *code, object argument, EhContext *parent): calls a catch, filter,
