@@ -171,8 +171,6 @@ internal sealed class KvmVcpu(Vcpu vcpu, KvmMachine machine) : IVcpu, IVcpuDebug
 
     public void SetRegisters(in CpuRegisters registers) => vcpu.SetRegisters(registers);
 
-    public void SetSpecialRegisters(in SpecialRegisters registers) => vcpu.SetSpecialRegisters(registers);
-
     public bool TryTranslate(ulong virtualAddress, out ulong physicalAddress)
     {
         physicalAddress = virtualAddress;

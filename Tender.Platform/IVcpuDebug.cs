@@ -46,8 +46,6 @@ public interface IVcpuDebug
 
     void SetRegisters(in CpuRegisters registers);
 
-    void SetSpecialRegisters(in SpecialRegisters registers);
-
     /// <summary>Guest-virtual to guest-physical as the guest's own accesses would see it; false if unmapped.</summary>
     bool TryTranslate(ulong virtualAddress, out ulong physicalAddress);
 }

@@ -188,9 +188,6 @@ internal sealed class ProcessVcpu : IVcpu, IVcpuDebug, IDisposable
         _sandbox?.SetRegisters(_regs);
     }
 
-    public void SetSpecialRegisters(in SpecialRegisters registers) =>
-        throw new NotSupportedException("the process platform's guest keeps its own segments");
-
     public bool TryTranslate(ulong virtualAddress, out ulong physicalAddress)
     {
         physicalAddress = 0;

@@ -176,7 +176,7 @@ public sealed class DeprivilegedBootMode : IBootMode
             Fpu = fpu,
             GuestAccess = access,
             AddressSpace = regions,
-            FaultReporter = new FaultStubReporter(system, sys + StubStackOffset, sys + StubStackTop, userCode, userData),
+            FaultReporter = new FaultStubReporter(system, sys + StubStackOffset, sys + StubStackTop),
             FaultHandBack = FaultHandBack.For(context.Elf, ram, stackBottom, memorySize),
             LayoutDescription = layout,
         };

@@ -48,29 +48,16 @@ internal static class FaultStub
 }
 
 /// <summary>Reads the stub's report from its stack (in the tender's system memory).</summary>
-internal sealed class FaultStubReporter(GuestMemory systemMemory, ulong stackLow, ulong stackTop,
-    SegmentRegister userCode, SegmentRegister userData) : IFaultReporter
+internal sealed class FaultStubReporter(GuestMemory systemMemory, ulong stackLow, ulong stackTop) : IFaultReporter
 {
     public bool CanResume => true;
 
     /// <summary>
-    /// What `iretq` from the stub would do, done from outside: the CPU's saved RSP and RFLAGS, the
-    /// guest's CS and SS (CPL 3), RIP as given; the stub stack is abandoned (the TSS starts the
-    /// next exception at its top again). Only for the debugger: a fault stays a crash otherwise.
+    /// What `iretq` from the stub would do, done from outside (<see cref="IVcpu.ResumeUserMode"/>):
+    /// the CPU's saved RSP and RFLAGS, the guest's CS and SS, RIP as given; the stub stack is
+    /// abandoned (the TSS starts the next exception at its top again). Only for the debugger.
     /// </summary>
-    public void TryResume(IVcpu vcpu, GuestFault fault, ulong rip)
-    {
-        var debug = (IVcpuDebug)vcpu;
-        var sregs = vcpu.GetSpecialRegisters();
-        sregs.Cs = userCode;
-        sregs.Ss = userData;
-        debug.SetSpecialRegisters(sregs);
-        var regs = vcpu.GetRegisters();
-        regs.Rip = rip;
-        regs.Rsp = fault.Rsp;
-        regs.Rflags = fault.Rflags;
-        debug.SetRegisters(regs);
-    }
+    public void TryResume(IVcpu vcpu, GuestFault fault, ulong rip) => vcpu.ResumeUserMode(rip, fault.Rsp, fault.Rflags);
 
     public bool TryDecode(in IoExit io, IVcpu vcpu, out GuestFault fault)
     {
