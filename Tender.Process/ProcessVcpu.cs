@@ -148,8 +148,20 @@ internal sealed class ProcessVcpu : IVcpu, IVcpuDebug, IDisposable
     private bool _debugging, _stepping, _stepServed;
     private DebugStop _lastStop;
 
+    private const int TRAP_HWBKPT = 4;
+    private ulong _dr7;
+
     private VcpuExitKind? DebugTrap(SandboxStop stop)
     {
+        if (stop.SiCode == TRAP_HWBKPT && _dr7 != 0)
+        {
+            // DR6 bits 0-3: which debug register matched; cleared for the next one.
+            ulong dr6 = _sandbox!.GetDebugRegister(6);
+            _sandbox.SetDebugRegister(6, 0);
+            int slot = System.Numerics.BitOperations.TrailingZeroCount(dr6 & 0xF);
+            _lastStop = new DebugStop(DebugStopKind.HardwareBreakpoint, slot < 4 ? slot : -1);
+            return VcpuExitKind.Debug;
+        }
         if (stop.SiCode == TRAP_TRACE && _stepping) return DebugExit(DebugStopKind.SingleStep);
         if (stop.SiCode == SI_KERNEL)
         {
@@ -170,9 +182,35 @@ internal sealed class ProcessVcpu : IVcpu, IVcpuDebug, IDisposable
     {
         _debugging = true;
         _stepping = singleStep;
+        SetDebugRegisters(debugRegisters.Length == 5 ? debugRegisters : []);
     }
 
-    public void Disable() => _debugging = _stepping = false;
+    public void Disable()
+    {
+        _debugging = _stepping = false;
+        SetDebugRegisters([]);
+    }
+
+    /// <summary>DR0-DR3 then DR7 into the child (ptrace), or all off; DR7 is cleared first and set last,
+    /// so the kernel never sees an enabled slot with a stale address.</summary>
+    private void SetDebugRegisters(ReadOnlySpan<ulong> registers)
+    {
+        var sandbox = _sandbox;
+        if (sandbox is null) return;
+        ulong dr7 = registers.Length == 5 ? registers[4] : 0;
+        if (dr7 == 0 && _dr7 == 0) return;
+        try
+        {
+            sandbox.SetDebugRegister(7, 0);
+            for (int i = 0; i < 4 && registers.Length == 5; i++) sandbox.SetDebugRegister(i, registers[i]);
+            if (dr7 != 0) sandbox.SetDebugRegister(7, dr7);
+            _dr7 = dr7;
+        }
+        catch (SandboxException e)
+        {
+            throw new PlatformException($"setting the guest's debug registers: {e.Message}");
+        }
+    }
 
     public DebugStop LastStop => _lastStop;
 

@@ -12,6 +12,10 @@ internal static unsafe partial class LibC
     // ptrace requests.
     public const int PTRACE_CONT = 7;
     public const int PTRACE_SINGLESTEP = 9;
+    public const int PTRACE_PEEKUSER = 3;
+    public const int PTRACE_POKEUSER = 6;
+    /// <summary>offsetof(struct user, u_debugreg) on x86-64: DR0..DR7 follow, 8 bytes each.</summary>
+    public const int UserDebugRegistersOffset = 848;
     public const int PTRACE_GETREGS = 12;
     public const int PTRACE_SETREGS = 13;
     public const int PTRACE_GETSIGINFO = 0x4202;

@@ -563,6 +563,28 @@ public sealed unsafe class SandboxProcess : IDisposable
         return regs;
     }
 
+    /// <summary>
+    /// Sets one of the child's debug registers (PTRACE_POKEUSER into struct user's u_debugreg):
+    /// DR0-DR3 addresses, DR7 control; the kernel checks the values (no kernel addresses).
+    /// </summary>
+    public void SetDebugRegister(int index, ulong value)
+    {
+        EnsureUsable();
+        if (LibC.Ptrace(LibC.PTRACE_POKEUSER, _pid, LibC.UserDebugRegistersOffset + 8 * index, (nint)value) != 0)
+            throw SandboxException.FromLastError($"PTRACE_POKEUSER of DR{index} of the sandbox process {_pid}");
+    }
+
+    /// <summary>The child's debug register DR<paramref name="index"/> (PTRACE_PEEKUSER; DR6 says which breakpoint fired).</summary>
+    public ulong GetDebugRegister(int index)
+    {
+        EnsureUsable();
+        Marshal.SetLastSystemError(0);
+        long value = LibC.Ptrace(LibC.PTRACE_PEEKUSER, _pid, LibC.UserDebugRegistersOffset + 8 * index, 0);
+        if (value == -1 && Marshal.GetLastSystemError() != 0)
+            throw SandboxException.FromLastError($"PTRACE_PEEKUSER of DR{index} of the sandbox process {_pid}");
+        return (ulong)value;
+    }
+
     /// <summary>Sets the child's general registers (PTRACE_SETREGS). The kernel refuses non-canonical fs/gs bases and invalid selectors.</summary>
     public void SetRegisters(in UserRegs regs)
     {

@@ -57,6 +57,7 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
             GuestStopKind.Breakpoint when !_session.HasSoftwareBreakpointAt(_access.ReadRegisters().Rip) => new StopEvent(StopReason.Signal, 5),
             GuestStopKind.Breakpoint => new StopEvent(StopReason.Breakpoint, 5),
             GuestStopKind.SingleStep => new StopEvent(StopReason.SingleStep, 5),
+            GuestStopKind.HardwareBreakpoint when IsWatch(stop.Slot) => new StopEvent(StopReason.Watchpoint, 5, _debugRegisters[stop.Slot]),
             GuestStopKind.HardwareBreakpoint => new StopEvent(StopReason.HardwareBreakpoint, 5),
             GuestStopKind.Interrupt => new StopEvent(StopReason.Interrupt, 2),
             _ => new StopEvent(StopReason.Signal, stop.Signal),
@@ -79,6 +80,9 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
     }
 
     public ReadOnlySpan<ulong> DebugRegisters => _debugRegisters;
+
+    /// <summary>Whether debug register <paramref name="slot"/> watches data (DR7's R/W bits not 00, execution).</summary>
+    private bool IsWatch(int slot) => slot is >= 0 and < 4 && _debugRegisters.Length == 5 && ((_debugRegisters[4] >> (16 + 4 * slot)) & 3) != 0;
 
     public bool OwnsBreakpointAt(ulong address) => _session.HasSoftwareBreakpointAt(address);
 

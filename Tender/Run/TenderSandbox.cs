@@ -95,7 +95,7 @@ internal static class TenderSandbox
         if (children.Count > 0)
         {
             // The process platform's tracer: only requests on the attached child, never an attach.
-            ArgMatch[][] requests = [.. new ulong[] { 7 /* CONT */, 9 /* SINGLESTEP: a debugger's step */, 12 /* GETREGS */, 13 /* SETREGS */, 0x4202 /* GETSIGINFO */, 0x4207 /* INTERRUPT */ }
+            ArgMatch[][] requests = [.. new ulong[] { 7 /* CONT */, 9 /* SINGLESTEP: a debugger's step */, 3 /* PEEKUSER */, 6 /* POKEUSER: a debugger's DR0-DR7 */, 12 /* GETREGS */, 13 /* SETREGS */, 0x4202 /* GETSIGINFO */, 0x4207 /* INTERRUPT */ }
                 .SelectMany(request => children.Select(pid => new[] { ArgMatch.Equal(0, request), ArgMatch.Equal32(1, (uint)pid) }))];
             filter.Allow("ptrace", Nr.Ptrace, requests)
                 .Allow("wait4", Nr.Wait4)

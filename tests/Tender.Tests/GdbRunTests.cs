@@ -42,6 +42,51 @@ public sealed class GdbRunTests
         Assert.True(result.ExitCode == 137, result + "\ngdb:\n" + output);
     }
 
+    /// <summary>
+    /// `watch` on a word the guest stores to three times: gdb stops after each store with the old and
+    /// new value, through the debug registers. The process platform only: this host's nested KVM
+    /// (PVM) fires neither KVM's guest debugging nor the guest's own DR0-DR7 (docs/debugging.md).
+    /// </summary>
+    [Fact]
+    public async Task A_watchpoint_stops_the_guest_after_each_store_on_the_process_platform()
+    {
+        string elf = TestGuests.Build("store");
+        var nm = Process.Start(new ProcessStartInfo("nm", [elf]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+        string symbols = nm.StandardOutput.ReadToEnd();
+        nm.WaitForExit();
+        string counter = "0x" + symbols.Split('\n').Single(l => l.EndsWith(" counter", StringComparison.Ordinal)).Split(' ')[0];
+        int port = FreePort();
+        using var tender = TenderProcess.Start("run", "--platform=process", "--mem=8", "--timeout=120s", $"--gdb={port}", elf);
+        var g = Process.Start(GdbBatch(port, elf, $"watch *(int *){counter}", "continue", "continue", "delete", "continue"))!;
+        var stdout = g.StandardOutput.ReadToEndAsync();
+        var stderr = g.StandardError.ReadToEndAsync();
+        Assert.True(g.WaitForExit(90_000), "gdb did not finish");
+        string output = await stdout + await stderr;
+        Assert.Contains("Hardware watchpoint 1", output);
+        Assert.Matches(@"Old value = 0\s+New value = 1", output);
+        Assert.Matches(@"Old value = 1\s+New value = 2", output);
+        Assert.Contains("exited normally", output);
+        var result = tender.WaitForExit();
+        Assert.True(result.ExitCode == 0, result + "\ngdb:\n" + output);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    private static ProcessStartInfo GdbBatch(int port, string elf, params string[] commands)
+    {
+        var info = new ProcessStartInfo("gdb") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in (string[])["-batch", "-nx", "-ex", "set pagination off", "-ex", "set tcp connect-timeout 60", "-ex", $"target remote 127.0.0.1:{port}"])
+            info.ArgumentList.Add(a);
+        foreach (string c in commands) { info.ArgumentList.Add("-ex"); info.ArgumentList.Add(c); }
+        info.ArgumentList.Add(elf);
+        return info;
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int LibcKill(int pid, int signal);
 }
