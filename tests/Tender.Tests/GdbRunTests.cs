@@ -70,6 +70,35 @@ public sealed class GdbRunTests
         Assert.True(result.ExitCode == 0, result + "\ngdb:\n" + output);
     }
 
+    /// <summary>
+    /// A Solo5-mode guest (the probe, CPL 0 with its own page tables) under gdb: stopped at its entry,
+    /// its memory read through its own translation, continued to its HALT status. Stepping it is
+    /// tested on the process platform, where ptrace's single step reaches it; under KVM on this host
+    /// neither KVM's single step nor the trap flag reaches a guest that owns its IDT.
+    /// </summary>
+    [GuestFact]
+    public async Task Gdb_stops_a_solo5_guest_at_its_entry_and_continues_it_to_its_halt()
+    {
+        string elf = Tender.Tests.Solo5.Solo5Guests.Probe;
+        int port = FreePort();
+        bool process = TestPlatform.Current == "process";
+        using var tender = TenderProcess.Start("run", "--mem=32", "--timeout=120s", $"--gdb={port}", elf, "--", "halt", "7");
+        string[] commands = process
+            ? ["info registers rip", "x/4bx $pc", "stepi", "stepi", "info registers rip", "continue"]
+            : ["info registers rip", "x/4bx $pc", "continue"];
+        var g = Process.Start(GdbBatch(port, elf, commands))!;
+        var stdout = g.StandardOutput.ReadToEndAsync();
+        var stderr = g.StandardError.ReadToEndAsync();
+        Assert.True(g.WaitForExit(90_000), "gdb did not finish");
+        string output = await stdout + await stderr;
+        Assert.Matches(@"rip +0x[0-9a-f]+ +0x[0-9a-f]+ <_start>", output);
+        Assert.Matches(@"<_start>:\s+0x[0-9a-f]{2}", output);
+        if (process) Assert.Matches(@"rip +0x[0-9a-f]+ +0x[0-9a-f]+ <_start\+\d+>", output);
+        Assert.Contains("exited with code 07", output);
+        var result = tender.WaitForExit();
+        Assert.True(result.ExitCode == 7, result + "\ngdb:\n" + output);
+    }
+
     private static int FreePort()
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
