@@ -221,6 +221,23 @@ public sealed partial class NetStack<TNic>
         return NetError.Ok;
     }
 
+    /// <summary>
+    /// Connections the application closed that are not through the closing handshake yet (FIN-WAIT-1,
+    /// FIN-WAIT-2, CLOSING, LAST-ACK). An application about to exit keeps polling while this is
+    /// non-zero: otherwise its FIN, lost once on the wire, is never retransmitted, or the peer's FIN
+    /// is never acknowledged, and the peer waits for what will not come.
+    /// </summary>
+    public int ClosesInProgress
+    {
+        get
+        {
+            int n = 0;
+            foreach (var c in _conns)
+                if (c.InUse && !c.AppOwned && (c.State == TcpState.FinWait1 || c.State == TcpState.FinWait2 || c.State == TcpState.Closing || c.State == TcpState.LastAck)) n++;
+            return n;
+        }
+    }
+
     /// <summary>Resets the connection (RST) and frees it at once.</summary>
     public int Abort(TcpHandle connection)
     {

@@ -97,15 +97,23 @@ namespace GuestBindings
             if (due > Clock.MonotonicNanoseconds) Unikernel.Yield(due);
         }
 
-        /// <summary>Keeps the stack running for <paramref name="nanoseconds"/> (last segments, FINs, ACKs).</summary>
-        public void Linger(ulong nanoseconds)
+        /// <summary>
+        /// Keeps the stack running before the application exits: at least one poll (the last ACKs
+        /// leave), then until every closed connection is through its closing handshake
+        /// (<see cref="NetStack{TNic}.ClosesInProgress"/>) or <paramref name="maxNanoseconds"/> pass.
+        /// A FIN lost on the wire is retransmitted after an RTO (200 ms at least, doubling), so a
+        /// deadline of a few seconds covers several losses in a row.
+        /// </summary>
+        public void Linger(ulong maxNanoseconds)
         {
-            ulong end = Clock.MonotonicNanoseconds + nanoseconds;
-            while (Clock.MonotonicNanoseconds < end)
+            ulong end = Clock.MonotonicNanoseconds + maxNanoseconds;
+            do
             {
                 Poll();
+                if (Stack.ClosesInProgress == 0) return;
                 Wait(end);
             }
+            while (Clock.MonotonicNanoseconds < end);
         }
 
         /// <summary>Heap bytes allocated since boot (GC.GetAllocatedBytesForCurrentThread: allocated, not in use).</summary>

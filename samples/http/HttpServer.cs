@@ -127,7 +127,7 @@ sealed class HttpServer
             _app.Poll();
             _app.Wait(end);
         }
-        _app.Linger(200_000_000);
+        _app.Linger(3_000_000_000);
     }
 
     public int Open

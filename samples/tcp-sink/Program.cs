@@ -111,8 +111,8 @@ static class TcpSink
             app.Wait(end);
             waitNs += NetApp.Now - w0;
         }
-        // Let our FINs and the last ACKs leave.
-        app.Linger(200_000_000);
+        // Finish the closing handshakes (a FIN lost on the wire is sent again after an RTO).
+        app.Linger(3_000_000_000);
         GuestConsole.WriteLine("tcp-sink: " + BulkText.Profile(stack, pollNs, waitNs, appNs, "read+checksum"));
         GuestConsole.WriteLine("tcp-sink: heap: before=" + heapBefore.ToString() + " after=" + heapAfter.ToString());
         return 0;

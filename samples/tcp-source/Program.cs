@@ -158,7 +158,7 @@ static class TcpSource
         long heapAfter = NetApp.HeapAllocated;
         stack.Close(c);
         GuestConsole.WriteLine("tcp-source: sent " + BulkText.Report(hash.Length, hash.Value, took));
-        app.Linger(200_000_000);
+        app.Linger(3_000_000_000);
         GuestConsole.WriteLine("tcp-source: " + BulkText.Profile(stack, pollNs, waitNs, appNs, "write+checksum"));
         GuestConsole.WriteLine("tcp-source: heap: before=" + heapBefore.ToString() + " after=" + heapAfter.ToString());
         return 0;

@@ -371,13 +371,16 @@ public class TcpScriptTests
         Assert.Equal(Fin | Ack, fin.Flags);
         Assert.Equal(p.StackIsn + 1, fin.Seq);
         Assert.Equal(TcpState.FinWait1, h.Stack.StateOf(80, PeerAddr, p.PeerPort));
+        Assert.Equal(1, h.Stack.ClosesInProgress);
         p.Send(Ack, p.Seq, fin.Seq + 1);
         Assert.Empty(p.Poll());
         Assert.Equal(TcpState.FinWait2, h.Stack.StateOf(80, PeerAddr, p.PeerPort));
+        Assert.Equal(1, h.Stack.ClosesInProgress);             // the peer's FIN is still to come
         p.Send(Fin | Ack, p.Seq, fin.Seq + 1);
         var ack = Assert.Single(p.Poll());
         Assert.Equal(p.Seq + 1, ack.Ack);
         Assert.Equal(TcpState.TimeWait, h.Stack.StateOf(80, PeerAddr, p.PeerPort));
+        Assert.Equal(0, h.Stack.ClosesInProgress);             // an application may exit now
         p.Send(Fin | Ack, p.Seq, fin.Seq + 1, null, 65535, null);    // our ACK was lost: FIN again
         Assert.Equal(p.Seq + 1, Assert.Single(p.Poll(10_000 * Ms)).Ack);
         Assert.Empty(p.Poll(59_000 * Ms));
@@ -407,6 +410,31 @@ public class TcpScriptTests
         Assert.True(segs[^1].Has(Fin));
         p.Send(Ack, p.Seq + 2, p.StackIsn + 1 + 4);
         p.Poll();
+        Assert.Equal(0, h.Stack.ConnectionsInUse);
+    }
+
+    [Fact]
+    public void A_passive_close_whose_fin_is_lost_stays_in_progress_until_the_resent_fin_is_acknowledged()
+    {
+        var h = new StackHarness().Started();
+        var p = new TcpPeer(h);
+        var c = p.OpenPassive(out _);
+        p.Send(Fin | Ack, p.Seq, p.StackIsn + 1);
+        Assert.Single(p.Poll());
+        Assert.Equal(NetError.EndOfStream, h.Stack.Read(c, new byte[4]));
+        Assert.Equal(0, h.Stack.ClosesInProgress);             // the application still holds it
+        h.Stack.Close(c);
+        var fin = Assert.Single(p.Poll());                     // lost on the wire: the peer never sees it
+        Assert.True(fin.Has(Fin));
+        Assert.Equal(TcpState.LastAck, h.Stack.StateOf(80, PeerAddr, p.PeerPort));
+        Assert.Equal(1, h.Stack.ClosesInProgress);
+        var again = Assert.Single(p.Poll(1_000 * Ms));         // the RTO sends it again
+        Assert.True(again.Has(Fin));
+        Assert.Equal(fin.Seq, again.Seq);
+        Assert.Equal(1, h.Stack.ClosesInProgress);
+        p.Send(Ack, p.Seq + 1, fin.Seq + 1);
+        p.Poll();
+        Assert.Equal(0, h.Stack.ClosesInProgress);
         Assert.Equal(0, h.Stack.ConnectionsInUse);
     }
 
