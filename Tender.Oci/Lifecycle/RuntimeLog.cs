@@ -16,12 +16,13 @@ public sealed class RuntimeLog(string? path, bool json)
     private void Write(string level, string message)
     {
         if (path is null) return;
-        string time = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        // RFC 3339 with "Z": Go's time parser (containerd reads this file) takes no other offset spelling here.
+        string time = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
         string line;
         if (json)
         {
             var buffer = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(buffer))
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 writer.WriteStartObject();
                 writer.WriteString("level", level);

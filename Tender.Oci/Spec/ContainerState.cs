@@ -14,7 +14,7 @@ public sealed record ContainerState
     [JsonPropertyName("pid")] public int Pid { get; init; }
     [JsonPropertyName("bundle")] public required string Bundle { get; init; }
     [JsonPropertyName("rootfs")] public string? Rootfs { get; init; }
-    [JsonPropertyName("created")] public DateTimeOffset Created { get; init; }
+    [JsonPropertyName("created")] public DateTime Created { get; init; }
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; init; }
 }
 
@@ -45,7 +45,7 @@ public sealed record ContainerRecord
     [JsonPropertyName("rootfs")] public required string Rootfs { get; init; }
     [JsonPropertyName("pid")] public int Pid { get; init; }
     [JsonPropertyName("pidStartTime")] public ulong PidStartTime { get; init; }
-    [JsonPropertyName("created")] public DateTimeOffset Created { get; init; }
+    [JsonPropertyName("created")] public DateTime Created { get; init; }
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; init; }
     /// <summary>The cgroup directory `create` made (absolute), removed by `delete`; null: none.</summary>
     [JsonPropertyName("cgroupDirectory")] public string? CgroupDirectory { get; init; }

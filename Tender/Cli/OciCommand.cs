@@ -100,7 +100,7 @@ internal static class OciCommand
                 Rootfs = plan.Rootfs,
                 Pid = init.Id,
                 PidStartTime = startTime,
-                Created = DateTimeOffset.UtcNow,
+                Created = DateTime.UtcNow,
                 Annotations = plan.Annotations,
                 CgroupDirectory = cgroup?.Directory,
                 CgroupCreated = cgroup?.Created ?? false,
