@@ -73,8 +73,9 @@ internal static class OciCommand
         string bundle = Path.GetFullPath(parsed.Value("--bundle", "-b") ?? Directory.GetCurrentDirectory());
         // Everything the bundle says is checked here, before any process or file is made.
         var plan = BundleReader.Read(bundle);
-        if (parsed.Value("--console-socket") is not null || plan.Terminal)
-            throw new OciException("a terminal (process.terminal, --console-socket; `ctr run -t`) is not supported yet: run the container without a terminal");
+        string? consoleSocket = parsed.Value("--console-socket");
+        if (plan.Terminal && consoleSocket is null)
+            throw new OciException("process.terminal is true but no --console-socket was given to send the terminal to");
         if (parsed.GlobalFlags.Contains("--systemd-cgroup"))
             log.Info("--systemd-cgroup: ignored; cgroupsPath is used as a cgroupfs path (docs/containers.md)");
 
@@ -84,7 +85,8 @@ internal static class OciCommand
         ContainerRecord? record = null;
         try
         {
-            init = StartInit(parsed, root, bundle, id);
+            string? console = consoleSocket is null ? null : SendConsole(consoleSocket);
+            init = StartInit(parsed, root, bundle, id, console);
             WaitUntilReady(init, directory);
             ulong startTime = InitProcess.StartTime(init.Id) ?? throw new OciException("the container's process ended before it was ready");
             CgroupJoin.Joined? cgroup = plan.CgroupsPath is string cgroupsPath ? CgroupJoin.Join(cgroupsPath, init.Id, plan.MemoryLimitBytes) : null;
@@ -137,7 +139,7 @@ internal static class OciCommand
     /// `create` (inherited: the guest's console is the container's stdout). When `create` exits
     /// the shim, a child subreaper, becomes its parent and reaps it.
     /// </summary>
-    private static Process StartInit(OciArguments parsed, string root, string bundle, string id)
+    private static Process StartInit(OciArguments parsed, string root, string bundle, string id, string? console)
     {
         string self = Environment.ProcessPath ?? throw new OciException("cannot find the tender's own executable");
         var info = new ProcessStartInfo(self) { UseShellExecute = false };
@@ -152,8 +154,36 @@ internal static class OciCommand
             info.ArgumentList.Add("--log-format");
             info.ArgumentList.Add(logFormat);
         }
-        foreach (var a in new[] { "init", "--bundle", bundle, id }) info.ArgumentList.Add(a);
+        foreach (var a in new[] { "init", "--bundle", bundle }) info.ArgumentList.Add(a);
+        if (console is not null)
+        {
+            info.ArgumentList.Add("--console");
+            info.ArgumentList.Add(console);
+        }
+        info.ArgumentList.Add(id);
         return Process.Start(info) ?? throw new OciException("could not start the container's process");
+    }
+
+    /// <summary>
+    /// With a terminal (`ctr run -t`): a new pseudoterminal whose master goes to the shim over
+    /// the console socket, as runc sends it; returns the slave's path, which the container's
+    /// process makes its stdio.
+    /// </summary>
+    private static string SendConsole(string socketPath)
+    {
+        var (master, slave) = Tender.Host.Pseudoterminal.Open();
+        using (master)
+        {
+            try
+            {
+                Tender.Host.Pseudoterminal.SendMaster(socketPath, master, slave);
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or Tender.Host.HostException)
+            {
+                throw new OciException($"--console-socket {socketPath}: {e.Message}");
+            }
+        }
+        return slave;
     }
 
     private static void WaitUntilReady(Process init, StateDirectory directory)
@@ -286,7 +316,8 @@ internal static class OciCommand
           --log-format FORMAT   json or text (the log file's format)
           --systemd-cgroup      accepted and ignored: cgroupsPath is a cgroupfs path
         Commands:
-          create --bundle DIR [--pid-file FILE] ID   make the container; its process waits for start
+          create --bundle DIR [--pid-file FILE] [--console-socket SOCK] ID
+                                                     make the container; its process waits for start
           start ID                                   boot the guest
           state ID                                   print the state as JSON
           kill [--all] ID [SIGNAL]                   signal the container's process (default SIGTERM)

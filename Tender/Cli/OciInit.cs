@@ -18,6 +18,9 @@ internal static class OciInit
     {
         var directory = new StateDirectory(root, parsed.Operands[0]);
         string bundle = parsed.Value("--bundle") ?? throw new OciException("init: --bundle is missing");
+        // With a terminal the container's stdio is the pseudoterminal `create` sent to the shim;
+        // first, before anything writes to stdout or stderr.
+        if (parsed.Value("--console") is string console) Tender.Host.Pseudoterminal.BecomeStdio(console);
         GuestPlan plan;
         using (var gate = StartGate.Open(directory.GatePath))
         {

@@ -154,6 +154,20 @@ public sealed class ContainerdRunTests(ContainerdFixture containerd) : IClassFix
         Assert.Contains("hello from the guest: limited", output);
     }
 
+    [GuestFact(HostNeeds.Root)]
+    public void A_container_with_a_terminal_gets_a_pseudoterminal_over_the_console_socket()
+    {
+        string rootfs = Rootfs(("hello", TestGuests.Build("hello")), ("exit7", TestGuests.Build("exit7")));
+        // ctr run -t needs a terminal of its own: script(1) (util-linux, in every Debian) gives it one.
+        string Ctr(string id, string command) =>
+            $"ctr -a {containerd.Socket} -n {containerd.Namespace} run --rm -t --runc-binary {containerd.Launcher} --annotation org.tender.platform={Platform} --rootfs {rootfs} {id} {command}";
+        var (code, output) = Command.TryRun(TimeSpan.FromSeconds(60), "script", "-qec", Ctr(NewId("tty"), "/hello.elf with a tty"), "/dev/null");
+        Assert.True(code == 0, output);
+        Assert.Contains("hello from the guest: with a tty", output);
+        (code, output) = Command.TryRun(TimeSpan.FromSeconds(60), "script", "-qec", Ctr(NewId("tty7"), "/exit7.elf"), "/dev/null");
+        Assert.True(code == 7, $"exit {code}: {output}");
+    }
+
     private string RuntimeState(string id)
     {
         var (code, output) = Command.TryRun(containerd.Launcher, "--root", containerd.RuntimeRoot, "state", id);
