@@ -22,7 +22,7 @@ internal sealed class OciArguments
         ["delete"] = ([], ["--force", "-f"], 1),
         ["features"] = ([], [], 0),
         // The container's own process, started by `create` (not for users).
-        ["init"] = (["--bundle", "--console"], [], 1),
+        ["init"] = (["--bundle", "--console", "--netns"], [], 1),
     };
 
     public Dictionary<string, string> Global { get; } = [];

@@ -86,7 +86,7 @@ internal static class OciCommand
         try
         {
             string? console = consoleSocket is null ? null : SendConsole(consoleSocket);
-            init = StartInit(parsed, root, bundle, id, console);
+            init = StartInit(parsed, root, bundle, id, console, plan.NetworkNamespace);
             WaitUntilReady(init, directory);
             ulong startTime = InitProcess.StartTime(init.Id) ?? throw new OciException("the container's process ended before it was ready");
             CgroupJoin.Joined? cgroup = plan.CgroupsPath is string cgroupsPath ? CgroupJoin.Join(cgroupsPath, init.Id, plan.MemoryLimitBytes) : null;
@@ -139,7 +139,7 @@ internal static class OciCommand
     /// `create` (inherited: the guest's console is the container's stdout). When `create` exits
     /// the shim, a child subreaper, becomes its parent and reaps it.
     /// </summary>
-    private static Process StartInit(OciArguments parsed, string root, string bundle, string id, string? console)
+    private static Process StartInit(OciArguments parsed, string root, string bundle, string id, string? console, string? netns)
     {
         string self = Environment.ProcessPath ?? throw new OciException("cannot find the tender's own executable");
         var info = new ProcessStartInfo(self) { UseShellExecute = false };
@@ -159,6 +159,11 @@ internal static class OciCommand
         {
             info.ArgumentList.Add("--console");
             info.ArgumentList.Add(console);
+        }
+        if (netns is not null)
+        {
+            info.ArgumentList.Add("--netns");
+            info.ArgumentList.Add(netns);
         }
         info.ArgumentList.Add(id);
         return Process.Start(info) ?? throw new OciException("could not start the container's process");

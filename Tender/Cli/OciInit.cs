@@ -21,6 +21,20 @@ internal static class OciInit
         // With a terminal the container's stdio is the pseudoterminal `create` sent to the shim;
         // first, before anything writes to stdout or stderr.
         if (parsed.Value("--console") is string console) Tender.Host.Pseudoterminal.BecomeStdio(console);
+        // linux.namespaces' network path: this thread, which boots the guest and opens its TAP
+        // devices, lives there (the networking seam attaches the guest's TAP in that namespace).
+        // Entered before the gate, so the container is in its namespace from `created` on.
+        if (parsed.Value("--netns") is string netns)
+        {
+            try
+            {
+                Tender.Host.NetworkNamespace.EnterOnThisThread(netns);
+            }
+            catch (Tender.Host.HostException e)
+            {
+                throw new OciException($"network namespace {netns}: {e.Message}");
+            }
+        }
         GuestPlan plan;
         using (var gate = StartGate.Open(directory.GatePath))
         {
