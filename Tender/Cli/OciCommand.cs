@@ -253,7 +253,9 @@ internal static class OciCommand
         var record = directory.Read();
         int signal = parsed.Operands.Count > 1 ? OciSignals.Parse(parsed.Operands[1]) : OciSignals.Term;
         if (!InitProcess.IsAlive(record) || !Tender.Host.ProcessSignals.Send(record.Pid, signal))
-            throw new OciException($"container {record.Id} is not running");
+            // "container not running": the words containerd's shim looks for to treat the kill as
+            // of a process that already finished (runc's own message).
+            throw new OciException($"container not running: {record.Id} has stopped");
         return 0;
     }
 

@@ -92,7 +92,7 @@ public sealed class OciLifecycleTests : IDisposable
             Thread.Sleep(20);
         }
         (code, text) = Oci("kill", id, "9");
-        Assert.True(code == 1 && text.Contains("is not running"), text);
+        Assert.True(code == 1 && text.Contains("container not running"), text);
 
         (code, text) = Oci("delete", id);
         Assert.True(code == 0, text);
