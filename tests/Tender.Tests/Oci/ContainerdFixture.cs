@@ -25,7 +25,7 @@ public sealed class ContainerdFixture : IDisposable
         HostRequirements.Ensure(HostNeeds.Root);
         foreach (var tool in new[] { "containerd", "ctr", "containerd-shim-runc-v2" })
             if (!OnPath(tool)) throw new InvalidOperationException($"{tool} is missing: install Debian's containerd package (scripts/lib/test-packages.sh lists it)");
-        Launcher = Command.Run(TimeSpan.FromMinutes(10), Path.Combine(Repository.Root, "scripts", "oci-runtime")).Split('\n')[^1].Trim();
+        Launcher = OciLauncher.Path;
         Directory = System.IO.Directory.CreateTempSubdirectory("tender-containerd-").FullName;
         Socket = Path.Combine(Directory, "containerd.sock");
         string config = Path.Combine(Directory, "config.toml");
@@ -104,6 +104,19 @@ public sealed class ContainerdFixture : IDisposable
             }
         }
     }
+}
+
+/// <summary>The launcher scripts/oci-runtime builds and prints (once per test run).</summary>
+public static class OciLauncher
+{
+    private static readonly Lazy<string> s_path = new(() =>
+    {
+        // stdout and stderr come merged: the path is the line naming the launcher, not a build message.
+        string output = Command.Run(TimeSpan.FromMinutes(10), System.IO.Path.Combine(Repository.Root, "scripts", "oci-runtime"));
+        return output.Split('\n').Select(l => l.Trim()).Last(l => l.StartsWith('/') && l.EndsWith("/tender-runc", StringComparison.Ordinal));
+    });
+
+    public static string Path => s_path.Value;
 }
 
 /// <summary>The repository (the directory holding Tender.slnx) above the test assembly.</summary>

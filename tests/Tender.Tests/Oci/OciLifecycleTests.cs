@@ -14,8 +14,7 @@ public sealed class OciLifecycleTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("tender-oci-lifecycle-").FullName;
     private readonly string _cgroupParent = "tender-oci-lifecycle-" + Environment.ProcessId;
-    private static readonly Lazy<string> s_launcher = new(() =>
-        Command.Run(TimeSpan.FromMinutes(10), Path.Combine(Repository.Root, "scripts", "oci-runtime")).Split('\n')[^1].Trim());
+    private static readonly Lazy<string> s_launcher = new(() => OciLauncher.Path);
 
     private string Root => Path.Combine(_directory, "state");
     private string Bundle => Path.Combine(_directory, "bundle");
