@@ -55,6 +55,8 @@ namespace Tender
             var root = new RootCommand("tender: boots unikernels (Solo5 hvt ABI) under Linux KVM");
             root.Subcommands.Add(run);
             root.Subcommands.Add(ManifestCommand.Create());
+            // Listed for --help only: `oci` is dispatched above, in runc's argument order (Cli/OciArguments).
+            root.Subcommands.Add(new Command("oci", "The OCI runtime command line containerd's runc shim drives (docs/containers.md; 'tender oci --help')"));
 
             if (args.Length > 0 && args[0] == "oci") return OciCommand.Run(args[1..]);
 

@@ -249,9 +249,9 @@ internal static class OciCommand
     /// </summary>
     private static int Kill(OciArguments parsed, string root)
     {
+        int signal = parsed.Operands.Count > 1 ? OciSignals.Parse(parsed.Operands[1]) : OciSignals.Term;
         var directory = new StateDirectory(root, parsed.Operands[0]);
         var record = directory.Read();
-        int signal = parsed.Operands.Count > 1 ? OciSignals.Parse(parsed.Operands[1]) : OciSignals.Term;
         if (!InitProcess.IsAlive(record) || !Tender.Host.ProcessSignals.Send(record.Pid, signal))
             // "container not running": the words containerd's shim looks for to treat the kill as
             // of a process that already finished (runc's own message).

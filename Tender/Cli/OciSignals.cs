@@ -20,10 +20,10 @@ internal static class OciSignals
     {
         if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int number))
         {
-            if (number is < 1 or > 64) throw new TenderException($"oci kill: signal {number} is out of range (1 to 64)");
+            if (number is < 1 or > 64) throw new TenderException($"signal {number} is out of range (1 to 64)");
             return number;
         }
         string name = text.StartsWith("SIG", StringComparison.OrdinalIgnoreCase) ? text[3..] : text;
-        return Numbers.TryGetValue(name, out int value) ? value : throw new TenderException($"oci kill: unknown signal \"{text}\"");
+        return Numbers.TryGetValue(name, out int value) ? value : throw new TenderException($"unknown signal \"{text}\"");
     }
 }

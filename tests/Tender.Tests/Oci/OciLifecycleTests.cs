@@ -103,6 +103,24 @@ public sealed class OciLifecycleTests : IDisposable
         Assert.Contains($"\"level\":\"error\",\"msg\":\"oci state: container {id} does not exist\"", File.ReadAllText(Path.Combine(_directory, "log.json")));
     }
 
+    [Fact]
+    public void Command_line_errors_are_one_line_and_help_lists_the_commands()
+    {
+        var (code, text) = Command.TryRun(s_launcher.Value, "--frob", "state", "x");
+        Assert.True(code == 1 && text == "tender: oci: unknown global flag --frob (see 'tender oci --help')", text);
+        (code, text) = Command.TryRun(s_launcher.Value, "--root", Root, "kill", "no-such", "SIGFROB");
+        Assert.True(code == 1 && text == "tender: oci kill: unknown signal \"SIGFROB\"", text);
+        (code, text) = Command.TryRun(s_launcher.Value, "--root", Root, "state", "../escape");
+        Assert.True(code == 1 && text.Contains("container id \"../escape\""), text);
+        (code, text) = Command.TryRun(s_launcher.Value, "--help");
+        Assert.True(code == 0, text);
+        foreach (var command in new[] { "create", "start", "state", "kill", "delete", "features", "--root", "--log-format" }) Assert.Contains(command, text);
+        (code, text) = Command.TryRun(s_launcher.Value, "features");
+        Assert.True(code == 0, text);
+        Assert.Contains("\"org.tender.platform\"", text);
+        Assert.Contains("\"poststop\"", text);
+    }
+
     [GuestFact(HostNeeds.Root)]
     public void The_containers_process_joins_the_network_namespace_the_bundle_names()
     {
