@@ -167,6 +167,35 @@ public sealed class ContainerdRunTests(ContainerdFixture containerd) : IClassFix
         Assert.True(code == 7, $"exit {code}: {output}");
     }
 
+    [GuestFact(HostNeeds.Root)]
+    public void Annotations_give_the_manifest_a_block_device_file_and_the_memory()
+    {
+        string rootfs = Rootfs(("blk", TestGuests.Build("blk")));
+        Directory.CreateDirectory(Path.Combine(rootfs, "etc"));
+        File.WriteAllText(Path.Combine(rootfs, "etc", "manifest.json"),
+            """{ "type": "solo5.manifest", "version": 1, "devices": [ { "name": "storage", "type": "BLOCK_BASIC" } ] }""");
+        string disk = Path.Combine(rootfs, "disk.img");
+        using (var f = File.Create(disk)) f.SetLength(64 * 1024);
+        var (code, output) = containerd.Ctr(RunArguments(rootfs, NewId("blk"),
+            ["org.tender.manifest=/etc/manifest.json", "org.tender.block.storage=disk.img", "org.tender.memory-mib=32"], "/blk.elf"));
+        Assert.True(code == 0, output);
+        Assert.Contains("0000000000010000", output); // the capacity the guest read: the rootfs file's size
+        Assert.Equal((byte)0x5a, File.ReadAllBytes(disk)[0]); // and it wrote the rootfs's file
+    }
+
+    [GuestFact(HostNeeds.Root)]
+    public void Uruncs_annotations_name_the_binary_and_its_command_line()
+    {
+        string rootfs = Rootfs(("hello", TestGuests.Build("hello")));
+        string hypervisor = Platform == "kvm" ? "hvt" : "spt";
+        // No command after the id: the binary comes from the annotation, as urunc's images say it.
+        var (code, output) = containerd.Ctr(RunArguments(rootfs, NewId("urunc"),
+            ["com.urunc.unikernel.binary=/hello.elf", "com.urunc.unikernel.cmdline=from urunc", "com.urunc.unikernel.unikernelType=solo5",
+             $"com.urunc.unikernel.hypervisor={hypervisor}"]));
+        Assert.True(code == 0, output);
+        Assert.Contains("hello from the guest: from urunc", output);
+    }
+
     private string RuntimeState(string id)
     {
         var (code, output) = Command.TryRun(containerd.Launcher, "--root", containerd.RuntimeRoot, "state", id);
