@@ -43,4 +43,17 @@ public static class NetworkNamespace
     }
 
     public static void Run(string name, Action action) => Run(name, () => { action(); return 0; });
+
+    /// <summary>
+    /// Moves the calling thread — only it — into the network namespace at <paramref name="path"/>
+    /// (a bind mount such as /var/run/netns/NAME or /proc/PID/ns/net, as an OCI bundle gives it).
+    /// The OCI runtime's container process does this on the thread that then opens the guest's
+    /// TAP devices, so they are the namespace's.
+    /// </summary>
+    public static void EnterOnThisThread(string path)
+    {
+        using var ns = FileDescriptor.Open(path, LibC.O_RDONLY);
+        if (LibC.SetNs(ns.Fd, LibC.CLONE_NEWNET) < 0)
+            throw HostException.FromLastError($"setns {path}");
+    }
 }

@@ -55,6 +55,10 @@ namespace Tender
             var root = new RootCommand("tender: boots unikernels (Solo5 hvt ABI) under Linux KVM");
             root.Subcommands.Add(run);
             root.Subcommands.Add(ManifestCommand.Create());
+            // Listed for --help only: `oci` is dispatched above, in runc's argument order (Cli/OciArguments).
+            root.Subcommands.Add(new Command("oci", "The OCI runtime command line containerd's runc shim drives (docs/containers.md; 'tender oci --help')"));
+
+            if (args.Length > 0 && args[0] == "oci") return OciCommand.Run(args[1..]);
 
             RunArguments? split = null;
             string[] tokens = args;
@@ -70,13 +74,19 @@ namespace Tender
                 return parse.Invoke();
 
             var level = RunCommand.LogLevelOf(parse);
+            var options = RunCommand.ToOptions(parse, split);
+            return RunGuest(options, level);
+        }
+
+        /// <summary>Boots the guest and returns its exit code (docs/abi.md): `tender run` and the OCI runtime's container process.</summary>
+        internal static int RunGuest(RunOptions options, Serilog.Events.LogEventLevel level)
+        {
             Log.Logger = new LoggerConfiguration()
                 .MinimumLevel.Is(level)
                 .WriteTo.Console(outputTemplate: "tender: {Level:w}: {Message:lj}{NewLine}{Exception}",
                     standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose)
                 .CreateLogger();
 
-            var options = RunCommand.ToOptions(parse, split);
             Diagnostics.BootPhases.Mark("command line and logger");
             using var stop = new StopController();
             stop.ListenForSignals();

@@ -4,7 +4,7 @@
 #   gdb: the self-sandbox tests make the running tender call into libc;
 #   iproute2: network namespaces and TAP devices; iputils-ping, netcat-openbsd, curl, iperf3: the
 #   Linux peers on the other end of the wire; procps; python3: the benchmark scripts' peers.
-test_packages=(gcc libc6-dev linux-libc-dev binutils make gdb iproute2 iputils-ping netcat-openbsd curl iperf3 procps python3)
+test_packages=(gcc libc6-dev linux-libc-dev binutils make gdb iproute2 iputils-ping netcat-openbsd curl iperf3 procps python3 containerd runc busybox-static)
 
 ensure_test_packages() {
   command -v dpkg-query >/dev/null || return 0 # not Debian: the tests name what they miss
