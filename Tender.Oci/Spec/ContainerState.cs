@@ -54,7 +54,7 @@ public sealed record ContainerRecord
     [JsonPropertyName("network")] public AttachedNetwork? Network { get; init; }
 }
 
-/// <summary>What the networking library attached in the container's network namespace (see Lifecycle/ContainerNetworkSeam).</summary>
+/// <summary>What the networking library attached in the container's network namespace (see Networking/ContainerNetworking).</summary>
 public sealed record AttachedNetwork
 {
     [JsonPropertyName("tap")] public required string TapName { get; init; }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Tender.Oci;
 using Tender.Oci.Bundle;
 using Tender.Oci.Lifecycle;
+using Tender.Oci.Networking;
 using Tender.Oci.Spec;
 
 namespace Tender.Cli;
@@ -90,11 +91,9 @@ internal static class OciCommand
             WaitUntilReady(init, directory);
             ulong startTime = InitProcess.StartTime(init.Id) ?? throw new OciException("the container's process ended before it was ready");
             CgroupJoin.Joined? cgroup = plan.CgroupsPath is string cgroupsPath ? CgroupJoin.Join(cgroupsPath, init.Id, plan.MemoryLimitBytes) : null;
-            AttachedNetwork? network = plan.NetworkNamespace is string netns ? ContainerNetworkSeam.Attach(netns, id) : null;
+            AttachedNetwork? network = plan.NetworkNamespace is string netns ? ContainerNetworking.Attach(netns, id) : null;
             if (plan.NetworkNamespace is not null && network is null)
-                log.Info(ContainerNetworkSeam.Available
-                    ? $"network namespace {plan.NetworkNamespace}: no interface with an IPv4 address; the guest has no network device"
-                    : $"network namespace {plan.NetworkNamespace}: container networking is not built into this tender yet; the guest has no network device");
+                log.Info($"network namespace {plan.NetworkNamespace}: no interface with an IPv4 address; the guest has no network device");
             record = new ContainerRecord
             {
                 Id = id,
@@ -123,7 +122,7 @@ internal static class OciCommand
         {
             // A container that failed to be created leaves nothing behind.
             if (init is not null && !init.HasExited) Tender.Host.ProcessSignals.Send(init.Id, OciSignals.Kill);
-            if (record?.Network is { } attached && record.NetworkNamespace is string ns) ContainerNetworkSeam.Detach(ns, attached);
+            if (record?.Network is { } attached && record.NetworkNamespace is string ns) ContainerNetworking.Detach(ns, attached);
             if (record is { CgroupCreated: true, CgroupDirectory: string cg }) CgroupJoin.Remove(cg);
             directory.Remove();
             throw;
@@ -285,7 +284,7 @@ internal static class OciCommand
                 Thread.Sleep(5);
             }
         }
-        if (record.Network is { } network && record.NetworkNamespace is string ns) ContainerNetworkSeam.Detach(ns, network);
+        if (record.Network is { } network && record.NetworkNamespace is string ns) ContainerNetworking.Detach(ns, network);
         if (record is { CgroupCreated: true, CgroupDirectory: string cgroup }) CgroupJoin.Remove(cgroup);
         HooksConfig? hooks = null;
         try

@@ -53,25 +53,58 @@ internal static class OciInit
             Created = record.Created,
             Annotations = record.Annotations,
         });
-        if (record.Network is not null)
-            throw new OciException("a network was attached, but this tender cannot hand it to the guest yet");
-        return TenderProgram.RunGuest(ToRunOptions(plan), Serilog.Events.LogEventLevel.Warning);
+        return TenderProgram.RunGuest(ToRunOptions(plan, record.Network), Serilog.Events.LogEventLevel.Warning);
     }
 
-    /// <summary>The tender's run options from the plan: typed values only.</summary>
-    public static RunOptions ToRunOptions(GuestPlan plan) => new()
+    /// <summary>
+    /// The tender's run options from the plan: typed values only. The attached network, if any,
+    /// becomes the manifest's one NET_BASIC device on the TAP, with the interface's MAC, and the
+    /// guest's --ipv4/--ipv4-gateway arguments after the container's own (the namespace's address
+    /// is the truth of where the guest lives).
+    /// </summary>
+    public static RunOptions ToRunOptions(GuestPlan plan, AttachedNetwork? network = null)
     {
-        KernelPath = plan.KernelPath,
-        GuestArguments = plan.GuestArguments,
-        ManifestPath = plan.ManifestPath,
-        MemoryMiB = plan.MemoryMiB,
-        Platform = plan.Platform switch
+        var devices = plan.BlockFiles.Select(b => new Devices.DeviceOption(Devices.DeviceOption.Block, b.Name, b.RootfsPath)).ToList();
+        var arguments = plan.GuestArguments.ToList();
+        if (network is not null)
         {
-            "kvm" => PlatformChoice.Kvm,
-            "process" => PlatformChoice.Process,
-            _ => PlatformChoice.Auto,
-        },
-        Devices = [.. plan.BlockFiles.Select(b => new Devices.DeviceOption("block", b.Name, b.RootfsPath))],
-        Sandbox = true,
-    };
+            string device = NetworkDevice(plan);
+            devices.Add(new Devices.DeviceOption(Devices.DeviceOption.Net, device, network.TapName));
+            devices.Add(new Devices.DeviceOption(Devices.DeviceOption.NetMac, device, network.Mac));
+            arguments.AddRange(Tender.Oci.Networking.ContainerNetworking.GuestArguments(network));
+        }
+        return new()
+        {
+            KernelPath = plan.KernelPath,
+            GuestArguments = arguments,
+            ManifestPath = plan.ManifestPath,
+            MemoryMiB = plan.MemoryMiB,
+            Platform = plan.Platform switch
+            {
+                "kvm" => PlatformChoice.Kvm,
+                "process" => PlatformChoice.Process,
+                _ => PlatformChoice.Auto,
+            },
+            Devices = devices,
+            Sandbox = true,
+        };
+    }
+
+    /// <summary>The guest's network device: the one NET_BASIC device its manifest (annotation or ELF note) declares.</summary>
+    private static string NetworkDevice(GuestPlan plan)
+    {
+        Tender.Manifest.AppManifest manifest;
+        try
+        {
+            manifest = Tender.Manifest.ManifestSource.Resolve(plan.ManifestPath, Tender.Loader.ElfImage.Load(plan.KernelPath));
+        }
+        catch (Exception e) when (e is Tender.Manifest.ManifestFormatException or Tender.Loader.ElfFormatException or IOException)
+        {
+            throw new OciException($"the container has a network, and its guest's manifest cannot be read: {e.Message}");
+        }
+        var nets = manifest.Devices.OfType<Tender.Manifest.NetBasicDevice>().ToList();
+        return nets.Count == 1
+            ? nets[0].Name
+            : throw new OciException($"the container has a network, so its guest's manifest must declare exactly one NET_BASIC device (it declares {nets.Count})");
+    }
 }
