@@ -55,6 +55,7 @@ namespace Tender
             var root = new RootCommand("tender: boots unikernels (Solo5 hvt ABI) under Linux KVM");
             root.Subcommands.Add(run);
             root.Subcommands.Add(ManifestCommand.Create());
+            root.Subcommands.Add(ImageCommand.Create());
             // Listed for --help only: `oci` is dispatched above, in runc's argument order (Cli/OciArguments).
             root.Subcommands.Add(new Command("oci", "The OCI runtime command line containerd's runc shim drives (docs/containers.md; 'tender oci --help')"));
 

@@ -55,7 +55,7 @@ public static class BundleReader
         string rootfs = Path.GetFullPath(Path.IsPathRooted(rootPath) ? rootPath : Path.Combine(bundle, rootPath));
         if (!Directory.Exists(rootfs)) throw new OciException($"config.json: root.path {rootfs}: no such directory");
 
-        var annotations = BundleAnnotations.Parse(config.Annotations);
+        var annotations = BundleAnnotations.Parse(WithImageAnnotations(rootfs, config.Annotations));
         var args = config.Process?.Args ?? [];
         string? elf = annotations.Binary ?? (args.Count > 0 ? args[0] : null);
         if (elf is null) throw new OciException("config.json: process.args is empty: its first element is the guest ELF's path in the rootfs");
@@ -102,6 +102,47 @@ public static class BundleReader
             Hooks = config.Hooks ?? new HooksConfig(),
             Annotations = config.Annotations,
         };
+    }
+
+    /// <summary>Largest image annotations file read (it is untrusted, like the rest of the rootfs).</summary>
+    public const int MaxImageAnnotationsBytes = 64 * 1024;
+
+    /// <summary>
+    /// The bundle's annotations over those of the image (the rootfs's
+    /// <see cref="Image.ImageLayout.AnnotationsFile"/>, written by `tender image build`, since
+    /// containerd does not hand an image's annotations to the runtime): config.json's win. Both go
+    /// through the same checks afterwards.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string>? WithImageAnnotations(string rootfs, IReadOnlyDictionary<string, string>? bundle)
+    {
+        string what = $"the image's annotations {Image.ImageLayout.AnnotationsFile}";
+        if (!File.Exists(Path.Combine(rootfs, Image.ImageLayout.AnnotationsFile.TrimStart('/')))) return bundle;
+        string file = RootfsPath.ResolveFile(rootfs, Image.ImageLayout.AnnotationsFile, what);
+        byte[] bytes;
+        using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read))
+        {
+            if (stream.Length > MaxImageAnnotationsBytes) throw new OciException($"{what}: larger than {MaxImageAnnotationsBytes} bytes");
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+        }
+        var merged = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(bytes);
+            if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object) throw new OciException($"{what}: not a JSON object");
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.Value.ValueKind != System.Text.Json.JsonValueKind.String)
+                    throw new OciException($"{what}: {property.Name}: the value is not a string");
+                merged[property.Name] = property.Value.GetString()!;
+            }
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new OciException($"{what}: not valid JSON: {e.Message}");
+        }
+        foreach (var (key, value) in bundle ?? new Dictionary<string, string>()) merged[key] = value;
+        return merged;
     }
 
     /// <summary>
