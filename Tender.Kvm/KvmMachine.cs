@@ -89,6 +89,7 @@ internal sealed class KvmVcpu(Vcpu vcpu, KvmMachine machine) : IVcpu, IVcpuDebug
         // Part of set-up, not of the first run: its executable page and sigaction come before
         // the tender's sandbox, which allows neither (docs/security.md).
         VcpuKicker.EnsureInstalled();
+        _ = KvmGuestDebugSupport.DebugRegistersWork; // probed at set-up, before the sandbox
     }
 
     public VcpuExitKind Run()
@@ -103,7 +104,7 @@ internal sealed class KvmVcpu(Vcpu vcpu, KvmMachine machine) : IVcpu, IVcpuDebug
             // KVM could not reach the host memory behind a guest access: a store to a page the
             // tender made read-only (solo5-hvt's wording, so tools that grep for it still work).
             _failure = "host/guest translation fault: KVM_RUN could not access guest memory (a store to read-only memory?)";
-            return VcpuExitKind.Other;
+            return VcpuExitKind.HostWriteFault;
         }
         return _reason switch
         {
@@ -166,6 +167,8 @@ internal sealed class KvmVcpu(Vcpu vcpu, KvmMachine machine) : IVcpu, IVcpuDebug
     public ulong DebugStatus => vcpu.GetDebugStatus();
 
     public bool StepsReliably => false;
+
+    public bool HasDebugRegisters => KvmGuestDebugSupport.DebugRegistersWork;
 
     public DebugStop LastStop => _lastStop;
 

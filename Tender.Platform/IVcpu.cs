@@ -15,6 +15,13 @@ public enum VcpuExitKind
     Debug,
     /// <summary>A stop request (<see cref="IVcpu.Kick"/>) or a stray signal: the run loop's head decides.</summary>
     Interrupted,
+    /// <summary>
+    /// A guest store the platform could not complete because the tender's own mapping of that guest
+    /// RAM is read-only (KVM_RUN's EFAULT): the guest's crash, unless the run loop made the page
+    /// read-only itself (a watchpoint without debug registers). The guest has not moved: running
+    /// it again retries the store. <see cref="IVcpu.DescribeExit"/> says what.
+    /// </summary>
+    HostWriteFault,
     /// <summary>Anything else, which ends the guest: <see cref="IVcpu.DescribeExit"/> says what.</summary>
     Other,
 }

@@ -38,6 +38,14 @@ public interface IVcpuDebug
     /// </summary>
     bool StepsReliably { get; }
 
+    /// <summary>
+    /// Whether the debug registers given to <see cref="Enable"/> fire (ptrace; KVM on a host that
+    /// supports guest debugging). False on a nested PVM host, where neither KVM_SET_GUEST_DEBUG nor
+    /// the guest's own DR0-DR7 do anything: the run loop then watches stores by write-protecting
+    /// the watched guest pages on the host instead (docs/debugging.md).
+    /// </summary>
+    bool HasDebugRegisters { get; }
+
     /// <summary>The debug exit just returned by Run.</summary>
     DebugStop LastStop { get; }
 

@@ -218,6 +218,8 @@ internal sealed class ProcessVcpu : IVcpu, IVcpuDebug, IDisposable
 
     public bool StepsReliably => true;
 
+    public bool HasDebugRegisters => true;
+
     public void SetRegisters(in CpuRegisters r)
     {
         _regs.Rax = r.Rax; _regs.Rbx = r.Rbx; _regs.Rcx = r.Rcx; _regs.Rdx = r.Rdx; _regs.Rsi = r.Rsi; _regs.Rdi = r.Rdi;

@@ -19,6 +19,7 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
     private volatile bool _disposed;
     private Thread? _watcher;
     private ulong[] _debugRegisters = [];
+    private (ulong Address, int Length)[] _pageWatches = [];
 
     private GdbDebugger(GuestDebugAccess access, Stream connection, Socket socket)
     {
@@ -57,6 +58,7 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
             GuestStopKind.Breakpoint when !_session.HasSoftwareBreakpointAt(_access.ReadRegisters().Rip) => new StopEvent(StopReason.Signal, 5),
             GuestStopKind.Breakpoint => new StopEvent(StopReason.Breakpoint, 5),
             GuestStopKind.SingleStep => new StopEvent(StopReason.SingleStep, 5),
+            GuestStopKind.HardwareBreakpoint when stop.WatchAddress is ulong watched => new StopEvent(StopReason.Watchpoint, 5, watched),
             GuestStopKind.HardwareBreakpoint when IsWatch(stop.Slot) => new StopEvent(StopReason.Watchpoint, 5, _debugRegisters[stop.Slot]),
             GuestStopKind.HardwareBreakpoint => new StopEvent(StopReason.HardwareBreakpoint, 5),
             GuestStopKind.Interrupt => new StopEvent(StopReason.Interrupt, 2),
@@ -80,6 +82,8 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
     }
 
     public ReadOnlySpan<ulong> DebugRegisters => _debugRegisters;
+
+    public IReadOnlyList<(ulong Address, int Length)> PageWatches => _pageWatches;
 
     /// <summary>Whether debug register <paramref name="slot"/> watches data (DR7's R/W bits not 00, execution).</summary>
     private bool IsWatch(int slot) => slot is >= 0 and < 4 && _debugRegisters.Length == 5 && ((_debugRegisters[4] >> (16 + 4 * slot)) & 3) != 0;
@@ -138,7 +142,21 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
     public bool SetHardwareBreakpoints(IReadOnlyList<(ulong Address, WatchKind Kind, int Length)> set)
     {
         if (set.Count > 4) return false;
-        if (set.Count == 0) { _debugRegisters = []; return true; }
+        if (set.Count == 0) { _debugRegisters = []; _pageWatches = []; return true; }
+        if (!_access.HasDebugRegisters)
+        {
+            // No debug registers (KVM on a nested PVM host): stores are caught by write-protecting
+            // the watched pages (the run loop's PageWatcher). Loads cannot be caught that way, and
+            // a hardware breakpoint is refused: gdb's `break` (a software one) does that job.
+            if (set.Any(w => w.Kind != WatchKind.Write)) return false;
+            if (_access.PageWatchRefusal is string why)
+            {
+                Serilog.Log.Warning("gdb: watchpoint refused: {Why}", why);
+                return false;
+            }
+            _pageWatches = set.Select(w => (w.Address, w.Length)).ToArray();
+            return true;
+        }
         var dr = new ulong[5];
         ulong dr7 = 0;
         for (int i = 0; i < set.Count; i++)

@@ -23,6 +23,16 @@ internal sealed class GuestDebugAccess(IVcpu vcpu, IVcpuDebug debug, GuestMemory
         return r;
     }
 
+    /// <summary>Whether the platform's debug registers fire (<see cref="IVcpuDebug.HasDebugRegisters"/>).</summary>
+    public bool HasDebugRegisters => debug.HasDebugRegisters;
+
+    /// <summary>
+    /// Why watchpoints cannot be served by page protection in this run, or null: another thread
+    /// of the tender (the network ring's, a PCI pump) writes guest memory and would fault on a
+    /// protected page.
+    /// </summary>
+    public string? PageWatchRefusal { get; set; }
+
     public SpecialRegisters ReadSpecialRegisters() => vcpu.GetSpecialRegisters();
 
     /// <summary>False at a fault: the guest cannot resume there, so its registers are not changed.</summary>

@@ -16,7 +16,8 @@ internal enum GuestStopKind
 
 /// <param name="Signal">the Linux signal gdb is told (SIGTRAP 5, SIGINT 2, SIGSEGV 11, …)</param>
 /// <param name="Slot">the debug register of a hardware stop, else -1</param>
-internal sealed record GuestStop(GuestStopKind Kind, int Signal, int Slot = -1);
+/// <param name="WatchAddress">for a watchpoint caught without debug registers (Slot -1): the watched address the store touched</param>
+internal sealed record GuestStop(GuestStopKind Kind, int Signal, int Slot = -1, ulong? WatchAddress = null);
 
 internal enum DebugResumeKind { Continue, Step, Kill, Detach }
 
@@ -35,6 +36,12 @@ internal interface IGuestDebugger : IDisposable
 
     /// <summary>DR0-DR3 then DR7 for the vCPU, or empty: what the debugger's hardware breakpoints need.</summary>
     ReadOnlySpan<ulong> DebugRegisters { get; }
+
+    /// <summary>
+    /// Write watchpoints (address, length) the run loop serves by page protection, where the
+    /// platform has no working debug registers; empty otherwise.
+    /// </summary>
+    IReadOnlyList<(ulong Address, int Length)> PageWatches { get; }
 
     /// <summary>Whether the int3 at <paramref name="address"/> is one the debugger wrote (then the
     /// stop is reported at its address and the original instruction runs on resume).</summary>

@@ -106,7 +106,10 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
         using var ring = ringSpace == 0 ? null : StartRing(ram, ringAddress, setup.GuestAccess, devices, tracer);
         using var stopKicksVcpu = stop.Attach(vcpu); // ends before the vCPU is disposed
         _platform = machine.PlatformName;
-        using var debugger = AttachDebugger(vcpu, ram, setup.ReadOnlyMemory);
+        using var debugger = AttachDebugger(vcpu, ram, setup.ReadOnlyMemory,
+            setup.FaultReporter?.CanResume != true ? $"{mode.Name} mode has no fault stub of the tender's to step a store through"
+            : ring is not null ? "the network ring's I/O thread writes guest memory"
+            : !pci.IsEmpty ? "a PCI device's pump writes guest memory" : null);
         _dumper = dumper;
         _haltTrapFrame = setup.HaltTrapFrame;
         _dumpGuest = new CoreDumper.Guest(setup.AddressSpace, ram, Path.GetFileName(options.KernelPath),
@@ -127,16 +130,20 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
     private Debugging.IGuestDebugger? _debugger;
     private IFaultReporter? _faults;
     private bool _trapFlagStep;
+    /// <summary>The TF step in progress lets one store through to a watched page (<see cref="Debugging.PageWatcher"/>).</summary>
+    private bool _watchStoreStep;
     private const ulong TrapFlag = 1UL << 8, ResumeFlag = 1UL << 16;
     private Debugging.GuestDebugAccess? _debugAccess;
+    private Debugging.PageWatcher? _pageWatcher;
     private volatile bool _debuggerInterrupt;
 
     /// <summary>The debugger --gdb (or a test) asked for, attached before the sandbox; null: none.</summary>
-    private Debugging.IGuestDebugger? AttachDebugger(IVcpu vcpu, GuestMemory ram, IReadOnlyList<ReadOnlyRange> readOnly)
+    private Debugging.IGuestDebugger? AttachDebugger(IVcpu vcpu, GuestMemory ram, IReadOnlyList<ReadOnlyRange> readOnly, string? pageWatchRefusal)
     {
         if (options.AttachDebugger is null && options.GdbEndpoint is null) return null;
         if (vcpu is not IVcpuDebug debug) throw new TenderException($"the {_platform} platform cannot be debugged");
-        _debugAccess = new Debugging.GuestDebugAccess(vcpu, debug, ram, readOnly);
+        _debugAccess = new Debugging.GuestDebugAccess(vcpu, debug, ram, readOnly) { PageWatchRefusal = pageWatchRefusal };
+        if (!debug.HasDebugRegisters) _pageWatcher = new Debugging.PageWatcher(debug, ram, readOnly);
         _debugger = options.AttachDebugger is { } attach ? attach(_debugAccess) : Debugging.GdbDebugger.Listen(options.GdbEndpoint!, _debugAccess);
         return _debugger;
     }
@@ -149,8 +156,12 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
     {
         var debugger = _debugger!;
         var debug = (IVcpuDebug)vcpu;
+        _pageWatcher?.Disarm(); // gdb reads and writes the stopped guest's memory freely
         var resume = debugger.OnStop(stop);
         _trapFlagStep = false;
+        if (resume is Debugging.DebugResumeKind.Continue or Debugging.DebugResumeKind.Step && _pageWatcher is not null
+            && !_pageWatcher.Arm(debugger.PageWatches))
+            Serilog.Log.Warning("gdb: a watched address is not in writable guest RAM; its watchpoint is not armed");
         if (resume == Debugging.DebugResumeKind.Step && !debug.StepsReliably && _faults?.CanResume == true && stop.Kind != Debugging.GuestStopKind.Fault)
         {
             // The boot mode's own exception path steps (RFLAGS.TF, then #DB through its fault
@@ -187,6 +198,21 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
         Debugging.GuestStop stop;
         ulong rip = fault.Rip;
         var frame = fault;
+        if (fault.Vector == 1 && _watchStoreStep)
+        {
+            // The store to a watched page has run: back to normal running, stopping only if it
+            // changed a watched range (and not at all when the user was stepping anyway: then
+            // the step's own stop follows).
+            _watchStoreStep = false;
+            ulong? changed = _pageWatcher!.CloseAfterStore();
+            bool userStep = _trapFlagStep;
+            frame = fault with { Rflags = fault.Rflags & ~TrapFlag };
+            faults.TryResume(vcpu, frame, rip);
+            if (changed is ulong address)
+                return DebugStop(vcpu, new Debugging.GuestStop(Debugging.GuestStopKind.HardwareBreakpoint, Signal: 5, WatchAddress: address));
+            if (userStep) return DebugStop(vcpu, new Debugging.GuestStop(Debugging.GuestStopKind.SingleStep, Signal: 5));
+            return null;
+        }
         if (fault.Vector == 3)
         {
             if (_debugger!.OwnsBreakpointAt(fault.Rip - 1)) rip = fault.Rip - 1;
@@ -292,6 +318,9 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
                     {
                         if (io.Size != 4 || io.Count != 1)
                             return Crash(vcpu, $"invalid hypercall: {io}: a hypercall is a 32-bit `out` of the argument's address", []);
+                        // The tender's own writes into guest memory must not fault on a watched page.
+                        bool watching = _pageWatcher?.IsArmed == true;
+                        if (watching) _pageWatcher!.Disarm();
                         try
                         {
                             if (hypercalls.Handle(n, io.Value) is RunOutcome end)
@@ -307,6 +336,10 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
                         catch (GuestCrashException e)
                         {
                             return Crash(vcpu, e.Message, []);
+                        }
+                        finally
+                        {
+                            if (watching) _pageWatcher!.Rearm();
                         }
                         continue;
                     }
@@ -366,6 +399,17 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
                         _ => Debugging.GuestStopKind.HardwareBreakpoint,
                     };
                     if (DebugStop(vcpu, new Debugging.GuestStop(kind, Signal: 5, d.Slot)) is RunOutcome killed) return killed;
+                    continue;
+                }
+                case VcpuExitKind.HostWriteFault when _pageWatcher?.IsArmed == true && _debugger is not null && !_watchStoreStep:
+                {
+                    // A store to a page protected for a watchpoint (or to text: then the step
+                    // faults again with the pages open, and that is the guest's crash).
+                    _pageWatcher.OpenForOneStore();
+                    var regs = vcpu.GetRegisters();
+                    regs.Rflags |= TrapFlag;
+                    ((IVcpuDebug)vcpu).SetRegisters(regs);
+                    _watchStoreStep = true;
                     continue;
                 }
                 case VcpuExitKind.Interrupted:

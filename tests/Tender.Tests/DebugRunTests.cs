@@ -33,6 +33,8 @@ public sealed class DebugRunTests
 
         public void OnExit(int exitCode) => ExitCode = exitCode;
         public ReadOnlySpan<ulong> DebugRegisters => Registers;
+
+        public IReadOnlyList<(ulong Address, int Length)> PageWatches => [];
         public void WatchForInterrupts(Action interrupt) { }
         public readonly HashSet<ulong> Breakpoints = [];
         public bool OwnsBreakpointAt(ulong address) => Breakpoints.Contains(address);
