@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Guest.Tests;
+
+/// <summary>
+/// Tender.Guest.Sdk as a user outside the repository sees it: the SDK packed into a temporary local
+/// feed, a project in a temporary directory that says only <c>&lt;Project Sdk="Tender.Guest.Sdk/VERSION"&gt;</c>
+/// plus its source, built by the real dotnet CLI with a private package cache (so no stale copy of the
+/// SDK from an earlier run is used) and booted by the tender.
+/// </summary>
+public sealed class GuestSdkFixture : IDisposable
+{
+    public const string Version = "0.1.0";
+    public string Root { get; } = Directory.CreateTempSubdirectory("tender-guest-sdk-").FullName;
+    public string Feed => Path.Combine(Root, "feed");
+    private string PackageCache => Path.Combine(Root, "packages");
+
+    public GuestSdkFixture()
+    {
+        ProcessResult pack = Run("dotnet", ["pack", Path.Combine(Repo.Root, "Tender.Guest.Sdk", "Tender.Guest.Sdk.csproj"), "-o", Feed, "-nologo", "-p:TenderVersion=" + Version], Repo.Root);
+        Assert.True(pack.ExitCode == 0, "dotnet pack Tender.Guest.Sdk failed:\n" + pack);
+        // Only the local feed for the SDK; nuget.org and the offline registry (as the repository's
+        // nuget.config) for the ILCompiler package.
+        File.WriteAllText(Path.Combine(Root, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="tender" value="{Feed}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+                <add key="offline" value="/opt/nuget/packages" />
+              </packageSources>
+            </configuration>
+            """);
+    }
+
+    /// <summary>Creates project <paramref name="name"/> under the temporary directory with the given files.</summary>
+    public string CreateProject(string name, string projectBody, params (string File, string Text)[] files)
+    {
+        string dir = Path.Combine(Root, name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, name + ".csproj"), $"<Project Sdk=\"Tender.Guest.Sdk/{Version}\">\n{projectBody}\n</Project>\n");
+        foreach ((string file, string text) in files) File.WriteAllText(Path.Combine(dir, file), text);
+        return dir;
+    }
+
+    public ProcessResult Dotnet(string projectDir, params string[] args) => Run("dotnet", args, projectDir);
+
+    private ProcessResult Run(string file, string[] args, string workingDirectory)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        psi.Environment["NUGET_PACKAGES"] = PackageCache;
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        // A build server started with this cache would outlive the test; keep builds in-process.
+        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        psi.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(10)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in 10 minutes");
+        }
+        return new ProcessResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+public sealed class GuestSdkTests(GuestSdkFixture sdk) : IClassFixture<GuestSdkFixture>
+{
+    private const string HelloProgram = """
+        using GuestBindings;
+
+        static class Program
+        {
+            static int Main(string[] args)
+            {
+                for (int i = 0; i < args.Length; i++) GuestConsole.WriteLine(args[i]);
+                return args.Length + 40;
+            }
+        }
+        """;
+
+    private static readonly object s_buildLock = new();
+    private static string? s_helloElf;
+
+    /// <summary>Builds the one-file project once (the package cache is shared by the fixture's tests).</summary>
+    private string HelloElf()
+    {
+        lock (s_buildLock)
+        {
+            if (s_helloElf is not null && File.Exists(s_helloElf)) return s_helloElf;
+            string dir = sdk.CreateProject("app", "", ("Program.cs", HelloProgram));
+            ProcessResult build = sdk.Dotnet(dir, "build", "-c", "Release", "-nologo");
+            Assert.True(build.ExitCode == 0, "dotnet build of a Tender.Guest.Sdk project failed:\n" + build);
+            string elf = Path.Combine(dir, "bin", "Release", "app.elf");
+            Assert.True(File.Exists(elf), "no ELF at " + elf + ":\n" + build);
+            Assert.Contains("Guest ELF: " + elf, build.Stdout);
+            return s_helloElf = elf;
+        }
+    }
+
+    [GuestFact]
+    public void A_project_outside_the_repository_with_only_the_Sdk_attribute_builds_into_a_guest_that_boots()
+    {
+        ProcessResult r = Tender.Run(HelloElf(), ["a", "b"]);
+        Assert.True(r.ExitCode == 42, r.ToString());
+        Assert.Equal("a\nb\n", r.Stdout);
+    }
+
+    [Fact]
+    public void The_package_carries_the_prebuilt_guest_libraries_and_the_build_files()
+    {
+        string nupkg = Path.Combine(sdk.Feed, $"Tender.Guest.Sdk.{GuestSdkFixture.Version}.nupkg");
+        Assert.True(File.Exists(nupkg), "no package at " + nupkg);
+        using var zip = System.IO.Compression.ZipFile.OpenRead(nupkg);
+        var names = zip.Entries.Select(e => e.FullName).ToHashSet();
+        foreach (string expected in new[] { "Sdk/Sdk.props", "Sdk/Sdk.targets", "guest/Guest.targets", "guest/boot.S", "guest/eh.S", "guest/guest.ld",
+                     "guest-lib/System.Private.CoreLib.dll", "guest-lib/GuestBindings.dll", "GuestBindings.Stack/NetApp.cs", "Guest.Stack/NetStack.cs" })
+            Assert.True(names.Contains(expected), expected + " missing from the package; it has: " + string.Join(", ", names.Order()));
+        string nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec")).Open(), Encoding.UTF8).ReadToEnd();
+        Assert.Contains("<packageType name=\"MSBuildSdk\"", nuspec);
+    }
+}
