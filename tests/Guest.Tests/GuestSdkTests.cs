@@ -117,6 +117,47 @@ public sealed class GuestSdkTests(GuestSdkFixture sdk) : IClassFixture<GuestSdkF
     }
 
     [Fact]
+    public void A_manifest_with_a_bad_field_fails_the_build_naming_the_file_and_the_field()
+    {
+        string dir = sdk.CreateProject("badmanifest", "", ("Program.cs", HelloProgram),
+            ("manifest.json", """{ "type": "solo5.manifest", "version": 1, "devices": [ { "name": "service0", "type": "NET_FANCY" } ] }"""));
+        ProcessResult build = sdk.Dotnet(dir, "build", "-c", "Release", "-nologo");
+        Assert.True(build.ExitCode != 0, "the build accepted a bad manifest:\n" + build);
+        string manifestPath = Path.Combine(dir, "manifest.json");
+        // MSBuild prints the tool's canonical error as "FILE : error CODE: text".
+        string errorLine = build.Stdout.Split('\n').FirstOrDefault(l => l.Contains(manifestPath + " : error TGM001:")) ?? "";
+        Assert.True(errorLine != "", "no error naming " + manifestPath + ":\n" + build);
+        Assert.Contains("type", errorLine);
+        Assert.Contains("NET_FANCY", errorLine);
+        Assert.Contains("field \"type\"", errorLine);
+        Assert.DoesNotContain("MSB3073", build.Stdout);
+        Assert.False(File.Exists(Path.Combine(dir, "bin", "Release", "badmanifest.elf")), "an ELF was written despite the bad manifest");
+    }
+
+    [GuestFact]
+    public void A_manifest_json_beside_the_project_is_embedded_and_shown_by_the_tender()
+    {
+        string dir = sdk.CreateProject("withmanifest", "", ("Program.cs", HelloProgram),
+            ("manifest.json", """{ "type": "solo5.manifest", "version": 1, "devices": [ { "name": "disk0", "type": "BLOCK_BASIC" } ] }"""));
+        ProcessResult build = sdk.Dotnet(dir, "build", "-c", "Release", "-nologo");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string elf = Path.Combine(dir, "bin", "Release", "withmanifest.elf");
+        ProcessResult show = Repo.Run(Path.Combine(Repo.Root, "scripts", "tender"), ["manifest", "show", elf], TimeSpan.FromMinutes(10));
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Matches(@"\[0\] handle \d+\s+disk0\s+BLOCK_BASIC", show.Stdout);
+        // No -\-manifest: the tender takes the note's device and insists it be attached...
+        ProcessResult unattached = Tender.Run(elf, ["x"]);
+        Assert.True(unattached.ExitCode != 0, unattached.ToString());
+        Assert.Contains("BLOCK_BASIC device 'disk0'", unattached.Stderr);
+        // ...and boots the guest once it is.
+        string disk = Path.Combine(dir, "disk.img");
+        File.WriteAllBytes(disk, new byte[64 * 1024]);
+        ProcessResult r = Tender.Run(elf, ["x"], ["--block:disk0=" + disk]);
+        Assert.True(r.ExitCode == 41, r.ToString());
+        Assert.Equal("x\n", r.Stdout);
+    }
+
+    [Fact]
     public void The_package_carries_the_prebuilt_guest_libraries_and_the_build_files()
     {
         string nupkg = Path.Combine(sdk.Feed, $"Tender.Guest.Sdk.{GuestSdkFixture.Version}.nupkg");
@@ -124,7 +165,7 @@ public sealed class GuestSdkTests(GuestSdkFixture sdk) : IClassFixture<GuestSdkF
         using var zip = System.IO.Compression.ZipFile.OpenRead(nupkg);
         var names = zip.Entries.Select(e => e.FullName).ToHashSet();
         foreach (string expected in new[] { "Sdk/Sdk.props", "Sdk/Sdk.targets", "guest/Guest.targets", "guest/boot.S", "guest/eh.S", "guest/guest.ld",
-                     "guest-lib/System.Private.CoreLib.dll", "guest-lib/GuestBindings.dll", "GuestBindings.Stack/NetApp.cs", "Guest.Stack/NetStack.cs" })
+                     "guest-lib/System.Private.CoreLib.dll", "tools/manifest-note/Tender.Guest.ManifestNote.dll", "tools/manifest-note/Tender.Manifest.dll", "guest-lib/GuestBindings.dll", "GuestBindings.Stack/NetApp.cs", "Guest.Stack/NetStack.cs" })
             Assert.True(names.Contains(expected), expected + " missing from the package; it has: " + string.Join(", ", names.Order()));
         string nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec")).Open(), Encoding.UTF8).ReadToEnd();
         Assert.Contains("<packageType name=\"MSBuildSdk\"", nuspec);
