@@ -57,6 +57,7 @@ public sealed class GuestSdkFixture : IDisposable
         // A build server started with this cache would outlive the test; keep builds in-process.
         psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         psi.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        TestPlatform.Apply(psi);
         using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start " + file);
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
@@ -114,6 +115,25 @@ public sealed class GuestSdkTests(GuestSdkFixture sdk) : IClassFixture<GuestSdkF
         ProcessResult r = Tender.Run(HelloElf(), ["a", "b"]);
         Assert.True(r.ExitCode == 42, r.ToString());
         Assert.Equal("a\nb\n", r.Stdout);
+    }
+
+    [GuestFact]
+    public void Dotnet_run_builds_and_boots_the_guest_with_the_arguments_after_the_double_dash()
+    {
+        string dir = sdk.CreateProject("runme", "", ("Program.cs", HelloProgram));
+        ProcessResult r = sdk.Dotnet(dir, "run", "-p:TenderPath=" + Path.Combine(Repo.Root, "scripts", "tender"),
+            "-p:TenderRunOptions=--mem=32", "--", "a", "b");
+        Assert.True(r.ExitCode == 42, "dotnet run should exit with the guest's status 42:\n" + r);
+        Assert.EndsWith("a\nb\n", r.Stdout);
+    }
+
+    [Fact]
+    public void Dotnet_run_without_a_tender_says_how_to_get_one()
+    {
+        string dir = sdk.CreateProject("notender", "", ("Program.cs", HelloProgram));
+        ProcessResult r = sdk.Dotnet(dir, "run", "-p:TenderPath=" + Path.Combine(sdk.Root, "no-such-tender"));
+        Assert.True(r.ExitCode != 0, r.ToString());
+        Assert.Contains("TenderPath: " + Path.Combine(sdk.Root, "no-such-tender") + ": no such file", r.Stdout + r.Stderr);
     }
 
     [Fact]
