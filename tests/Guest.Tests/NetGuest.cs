@@ -16,18 +16,18 @@ public sealed class NetGuest : IDisposable
 
     /// <param name="ns">the namespace the tender runs in</param>
     /// <param name="elf">the guest ELF (GuestBuilds.Elf / ElfAt)</param>
-    /// <param name="manifest">the guest's manifest</param>
+    /// <param name="manifest">the guest's manifest, or null for the one embedded in the ELF</param>
     /// <param name="tenderOptions">options before the ELF (devices, --mem, …); --timeout=60s is added unless given</param>
     /// <param name="guestArgs">the guest's command line</param>
     /// <param name="ready">the line to wait for</param>
-    public NetGuest(TestNamespace ns, string elf, string manifest, string[] tenderOptions, string[] guestArgs, string ready = "ready")
+    public NetGuest(TestNamespace ns, string elf, string? manifest, string[] tenderOptions, string[] guestArgs, string ready = "ready")
     {
         var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         bool hasTimeout = tenderOptions.Any(o => o.StartsWith("--timeout", StringComparison.Ordinal));
         bool hasMem = tenderOptions.Any(o => o.StartsWith("--mem", StringComparison.Ordinal));
         foreach (string a in (string[])["netns", "exec", ns.Name, Path.Combine(Repo.Root, "scripts", "tender"), "run",
                      .. hasMem ? [] : (string[])["--mem=64"], .. hasTimeout ? [] : (string[])["--timeout=60s"],
-                     "--manifest", manifest, .. tenderOptions, elf, "--", .. guestArgs])
+                     .. manifest is null ? [] : (string[])["--manifest", manifest], .. tenderOptions, elf, "--", .. guestArgs])
             info.ArgumentList.Add(a);
         TestPlatform.Apply(info);
         _process = Process.Start(info) ?? throw new InvalidOperationException("cannot start the tender");
