@@ -15,11 +15,25 @@ public sealed class GuestSdkFixture : IDisposable
     public string Root { get; } = Directory.CreateTempSubdirectory("tender-guest-sdk-").FullName;
     public string Feed => Path.Combine(Root, "feed");
     private string PackageCache => Path.Combine(Root, "packages");
+    public string Hive => Path.Combine(Root, "template-hive");
+
+    /// <summary>`dotnet new TEMPLATE -n NAME` in the temporary directory (the fixture's hive); returns the project's directory.</summary>
+    public string New(string template, string name)
+    {
+        ProcessResult r = Run("dotnet", ["new", template, "-n", name, "-o", Path.Combine(Root, name), "--debug:custom-hive", Hive], Root);
+        Assert.True(r.ExitCode == 0, $"dotnet new {template} failed:\n" + r);
+        return Path.Combine(Root, name);
+    }
 
     public GuestSdkFixture()
     {
         ProcessResult pack = Run("dotnet", ["pack", Path.Combine(Repo.Root, "Tender.Guest.Sdk", "Tender.Guest.Sdk.csproj"), "-o", Feed, "-nologo", "-p:TenderVersion=" + Version], Repo.Root);
         Assert.True(pack.ExitCode == 0, "dotnet pack Tender.Guest.Sdk failed:\n" + pack);
+        ProcessResult templates = Run("dotnet", ["pack", Path.Combine(Repo.Root, "templates", "Tender.Guest.Templates.csproj"), "-o", Feed, "-nologo", "-p:TenderVersion=" + Version], Repo.Root);
+        Assert.True(templates.ExitCode == 0, "dotnet pack Tender.Guest.Templates failed:\n" + templates);
+        // The templates go into a private template hive, not the machine's.
+        ProcessResult install = Run("dotnet", ["new", "install", Path.Combine(Feed, $"Tender.Guest.Templates.{Version}.nupkg"), "--debug:custom-hive", Hive], Root);
+        Assert.True(install.ExitCode == 0, "dotnet new install of the templates failed:\n" + install);
         // Only the local feed for the SDK; nuget.org and the offline registry (as the repository's
         // nuget.config) for the ILCompiler package.
         File.WriteAllText(Path.Combine(Root, "nuget.config"), $"""
@@ -46,6 +60,9 @@ public sealed class GuestSdkFixture : IDisposable
     }
 
     public ProcessResult Dotnet(string projectDir, params string[] args) => Run("dotnet", args, projectDir);
+
+    /// <summary>The environment the fixture's dotnet commands run with (its private package cache).</summary>
+    public void Apply(ProcessStartInfo psi) => psi.Environment["NUGET_PACKAGES"] = PackageCache;
 
     private ProcessResult Run(string file, string[] args, string workingDirectory)
     {
@@ -175,6 +192,37 @@ public sealed class GuestSdkTests(GuestSdkFixture sdk) : IClassFixture<GuestSdkF
         ProcessResult r = Tender.Run(elf, ["x"], ["--block:disk0=" + disk]);
         Assert.True(r.ExitCode == 41, r.ToString());
         Assert.Equal("x\n", r.Stdout);
+    }
+
+    /// <summary>The README's three commands: dotnet new tender-guest, dotnet build, dotnet run -- a b.</summary>
+    [GuestFact]
+    public void Dotnet_new_tender_guest_then_build_and_run_boots_it_with_the_arguments()
+    {
+        string dir = sdk.New("tender-guest", "newapp" + TestPlatform.Current);
+        Assert.Contains($"Sdk=\"Tender.Guest.Sdk/{GuestSdkFixture.Version}\"", File.ReadAllText(Path.Combine(dir, $"newapp{TestPlatform.Current}.csproj")));
+        ProcessResult build = sdk.Dotnet(dir, "build", "-nologo");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        ProcessResult r = sdk.Dotnet(dir, "run", "-p:TenderPath=" + Path.Combine(Repo.Root, "scripts", "tender"), "--", "a", "b");
+        Assert.True(r.ExitCode == 2, "dotnet run should exit with the guest's status (its argument count, 2):\n" + r);
+        Assert.EndsWith($"hello from newapp{TestPlatform.Current}\na\nb\n", r.Stdout);
+    }
+
+    /// <summary>The network template: its embedded manifest's service0 on a TAP in a test namespace, curl from Linux.</summary>
+    [GuestFact(HostNeeds.Root | HostNeeds.Tun)]
+    public void Dotnet_new_tender_net_guest_builds_a_service_that_answers_curl()
+    {
+        string name = "newweb-" + TestPlatform.Current;
+        string dir = sdk.New("tender-net-guest", name);
+        ProcessResult build = sdk.Dotnet(dir, "build", "-c", "Release", "-nologo");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string elf = Path.Combine(dir, "bin", "Release", name + ".elf");
+        using var ns = new global::Tender.TestSupport.TestNamespace("newweb");
+        ns.AddTap("tap0", "10.0.0.1/24");
+        using var guest = new NetGuest(ns, elf, manifest: null, ["--net:service0=tap0", "--timeout=120s"], ["--ipv4=10.0.0.2/24", "--port=8080"],
+            ready: "listening on port 8080");
+        var (code, text) = Command.TryRun(TimeSpan.FromSeconds(60), "ip", ["netns", "exec", ns.Name, "curl", "-sS", "--max-time", "10", "http://10.0.0.2:8080/"]);
+        Assert.True(code == 0, text + "\n" + guest.Output);
+        Assert.Equal("hello from a C# unikernel\n", text.Replace("\r", "") + (text.EndsWith('\n') ? "" : "\n"));
     }
 
     [Fact]
