@@ -35,12 +35,13 @@ public sealed class PackagingTests(PackedFeed packed) : IClassFixture<PackedFeed
     }
 
     [Fact]
-    public void The_feed_holds_the_tool_and_its_native_package_at_the_repositorys_version()
+    public void The_feed_holds_the_tool_its_native_package_the_guest_sdk_and_the_templates_at_the_repositorys_version()
     {
         string version = Version();
         Assert.Matches(@"^\d+\.\d+\.\d+", version);
         Assert.True(File.Exists(Path.Combine(packed.Feed, $"Tender.{version}.nupkg")), string.Join(", ", System.IO.Directory.GetFiles(packed.Feed)));
-        Assert.True(File.Exists(Path.Combine(packed.Feed, $"Tender.linux-x64.{version}.nupkg")));
+        foreach (string package in new[] { "Tender.linux-x64", "Tender.Guest.Sdk", "Tender.Guest.Templates" })
+            Assert.True(File.Exists(Path.Combine(packed.Feed, $"{package}.{version}.nupkg")), package + ": " + string.Join(", ", System.IO.Directory.GetFiles(packed.Feed)));
     }
 
     [GuestFact]
