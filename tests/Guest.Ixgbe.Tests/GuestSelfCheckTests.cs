@@ -10,16 +10,9 @@ namespace Guest.Ixgbe.Tests;
 /// </summary>
 public class GuestSelfCheckTests
 {
-    private static string Root()
-    {
-        for (string? d = AppContext.BaseDirectory; d is not null; d = Path.GetDirectoryName(d))
-            if (File.Exists(Path.Combine(d, "Tender.slnx"))) return d;
-        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-    }
-
     private static (int Exit, string Out, string Err) Run(string file, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root() };
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repository.Root };
         foreach (string a in args) psi.ArgumentList.Add(a);
         TestPlatform.Apply(psi);
         using Process p = Process.Start(psi)!;
@@ -36,11 +29,8 @@ public class GuestSelfCheckTests
     [GuestFact]
     public void Driver_compiles_into_a_guest_and_its_checks_pass_at_cpl3()
     {
-        string root = Root();
-        var build = Run(Path.Combine(root, "scripts", "build-guest"), Path.Combine(root, "tests", "Guest.Ixgbe.Tests", "guests", "ixgbe-selfcheck"));
-        Assert.True(build.Exit == 0, "build-guest failed:\n" + build.Out + build.Err);
-        string elf = build.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
-        var run = Run(Path.Combine(root, "scripts", "tender"), "run", "--timeout", "60s", elf);
+        string elf = GuestProjects.Build(Path.Combine("tests", "Guest.Ixgbe.Tests", "guests", "ixgbe-selfcheck"));
+        var run = Run(Repository.Script("tender"), "run", "--timeout", "60s", elf);
         string report = $"exit {run.Exit}\n{run.Out}\n{run.Err}";
         Assert.True(run.Exit == 0, report);
         string[] lines = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -10,14 +10,7 @@ public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
 
 public static class Repo
 {
-    public static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (string? d = AppContext.BaseDirectory; d is not null; d = Path.GetDirectoryName(d))
-            if (File.Exists(Path.Combine(d, "Tender.slnx"))) return d;
-        throw new InvalidOperationException("repository root (Tender.slnx) not found above " + AppContext.BaseDirectory);
-    }
+    public static string Root => global::Tender.TestSupport.Repository.Root;
 
     public static ProcessResult Run(string file, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null)
     {
@@ -47,36 +40,19 @@ public static class Repo
     }
 }
 
-/// <summary>Builds guest projects with scripts/build-guest, once each, one at a time.</summary>
+/// <summary>Guest builds for these tests (<see cref="global::Tender.TestSupport.GuestProjects"/>).</summary>
 public static class GuestBuilds
 {
-    private static readonly object s_lock = new();
-    private static readonly Dictionary<string, string> s_built = new();
-
     /// <summary>Builds samples/<paramref name="sample"/> and returns the ELF path (the script's last line).</summary>
-    public static string Elf(string sample) => ElfAt(Path.Combine("samples", sample));
+    public static string Elf(string sample) => global::Tender.TestSupport.GuestProjects.Sample(sample);
 
     /// <summary>Builds the guest project in <paramref name="relativeDir"/> (from the repository root).</summary>
-    public static string ElfAt(string relativeDir)
-    {
-        lock (s_lock)
-        {
-            if (s_built.TryGetValue(relativeDir, out string? elf)) return elf;
-            ProcessResult r = Repo.Run(Path.Combine(Repo.Root, "scripts", "build-guest"), [Path.Combine(Repo.Root, relativeDir)], TimeSpan.FromMinutes(10));
-            Assert.True(r.ExitCode == 0, "scripts/build-guest failed:\n" + r);
-            string[] lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            Assert.NotEmpty(lines);
-            elf = lines[^1];
-            Assert.True(File.Exists(elf), "build-guest's last line is not an existing file: " + elf);
-            s_built[relativeDir] = elf;
-            return elf;
-        }
-    }
+    public static string ElfAt(string relativeDir) => global::Tender.TestSupport.GuestProjects.Build(relativeDir);
 
     /// <summary>Builds a plain project (not a guest) in Release, serialised with the guest builds.</summary>
     public static void BuildProject(string relativePath)
     {
-        lock (s_lock)
+        lock (global::Tender.TestSupport.GuestProjects.BuildGate)
         {
             ProcessResult r = Repo.Run("dotnet", ["build", Path.Combine(Repo.Root, relativePath), "-c", "Release", "-nologo", "-v", "q"], TimeSpan.FromMinutes(10));
             Assert.True(r.ExitCode == 0, "dotnet build " + relativePath + " failed:\n" + r);

@@ -3,17 +3,7 @@ namespace Tender.Manifest.Tests;
 /// <summary>Paths of the repository's example manifests (manifests/*.json).</summary>
 internal static class Examples
 {
-    public static string Dir
-    {
-        get
-        {
-            // Walk up from the test binary to the repository root (the folder holding Tender.slnx).
-            string? d = AppContext.BaseDirectory;
-            while (d is not null && !File.Exists(Path.Combine(d, "Tender.slnx")))
-                d = Path.GetDirectoryName(d);
-            return Path.Combine(d ?? throw new InvalidOperationException("repository root not found"), "manifests");
-        }
-    }
+    public static string Dir => Path.Combine(Repository.Root, "manifests");
 
     public static string PathOf(string name) => Path.Combine(Dir, name);
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Tender.Tests.Oci;
 using Tender.Tests.Support;
 
 namespace Tender.Tests;
@@ -65,7 +64,7 @@ public sealed class PackagingTests(PackedFeed packed) : IClassFixture<PackedFeed
         string tender = Path.Combine(tools, "tender");
         Assert.StartsWith(Version(), Command.Run(tender, "--version"));
 
-        string elf = SampleGuest.Build("hello");
+        string elf = GuestProjects.Sample("hello");
         var (code, output) = Command.TryRun(TimeSpan.FromSeconds(60), tender, "run", $"--platform={TestPlatform.Current}", elf, "--", "a", "b", "--exit=3");
         Assert.True(code == 3, $"exit {code}: {output}");
         Assert.Contains("hello\na\nb", output);

@@ -202,16 +202,9 @@ public sealed class PciRunTests(ITestOutputHelper output) : IDisposable
     private static readonly Lazy<string> ReflectElf = new(() => BuildSample("ixgbe-reflect"));
     private static readonly Lazy<string> ForwardElf = new(() => BuildSample("ixgbe-forward"));
 
-    private static string Root => Path.GetFullPath(Path.Combine(TestGuests.SourceDirectory, "..", "..", ".."));
+    private static string Root => Repository.Root;
 
-    private static string BuildSample(string name)
-    {
-        string outputText = Command.Run(TimeSpan.FromMinutes(10), Path.Combine(Root, "scripts", "build-guest"), Path.Combine(Root, "samples", name));
-        // Command.Run gives stdout and stderr together: the ELF is the line that names an existing .elf.
-        string? elf = outputText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .LastOrDefault(l => l.StartsWith('/') && l.EndsWith(".elf", StringComparison.Ordinal) && File.Exists(l));
-        return elf ?? throw new Xunit.Sdk.XunitException($"build-guest printed no ELF:\n{outputText}");
-    }
+    private static string BuildSample(string name) => GuestProjects.Sample(name);
 
     private static string SampleManifest(string name) => Path.Combine(Root, "samples", name, "manifest.json");
 

@@ -85,7 +85,7 @@ public sealed class ContainerNetworkTests(ContainerdFixture containerd) : IClass
     [GuestFact(HostNeeds.Root)]
     public void The_http_sample_in_a_containers_namespace_answers_curl_from_the_host_side_and_delete_removes_the_tap()
     {
-        string elf = SampleGuest.Build("http");
+        string elf = GuestProjects.Sample("http");
         string rootfs = Directory.CreateTempSubdirectory("tender-rootfs-").FullName;
         var (container, host) = Wire();
         try

@@ -118,16 +118,3 @@ public static class OciLauncher
 
     public static string Path => s_path.Value;
 }
-
-/// <summary>The repository (the directory holding Tender.slnx) above the test assembly.</summary>
-public static class Repository
-{
-    public static string Root { get; } = Find();
-
-    private static string Find()
-    {
-        for (string? d = AppContext.BaseDirectory; d is not null; d = Path.GetDirectoryName(d))
-            if (File.Exists(Path.Combine(d, "Tender.slnx"))) return d;
-        throw new InvalidOperationException("the repository (Tender.slnx) is not above " + AppContext.BaseDirectory);
-    }
-}

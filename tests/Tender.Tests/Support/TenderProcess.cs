@@ -22,14 +22,7 @@ public sealed partial class TenderProcess : IDisposable
     private readonly StringBuilder _stderr = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-    public static string TenderPath { get; } = Path.Combine(FindRepository(), "scripts", "tender");
-
-    private static string FindRepository()
-    {
-        for (string? d = AppContext.BaseDirectory; d is not null; d = Path.GetDirectoryName(d))
-            if (File.Exists(Path.Combine(d, "Tender.slnx"))) return d;
-        throw new InvalidOperationException("the repository (Tender.slnx) is not above " + AppContext.BaseDirectory);
-    }
+    public static string TenderPath { get; } = Repository.Script("tender");
 
     private TenderProcess(IEnumerable<string> arguments, string? networkNamespace = null)
     {
