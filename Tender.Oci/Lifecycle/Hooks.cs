@@ -41,16 +41,9 @@ public static class Hooks
     private static void RunOne(string stage, HookConfig hook, ContainerState state)
     {
         if (!Path.IsPathFullyQualified(hook.Path)) throw new OciException($"{stage} hook \"{hook.Path}\": the path must be absolute");
-        var info = new ProcessStartInfo(hook.Path)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
         // args[0] is the hook's argv[0] in the spec; ProcessStartInfo sets argv[0] to the path.
-        var args = hook.Args ?? [];
-        foreach (var argument in args.Skip(1)) info.ArgumentList.Add(argument);
+        var info = new ProcessStartInfo(hook.Path);
+        foreach (var argument in (hook.Args ?? []).Skip(1)) info.ArgumentList.Add(argument);
         if (hook.Env is not null)
         {
             info.Environment.Clear();
@@ -60,36 +53,9 @@ public static class Hooks
                 if (equals > 0) info.Environment[entry[..equals]] = entry[(equals + 1)..];
             }
         }
-        Process process;
-        try
-        {
-            process = Process.Start(info) ?? throw new OciException($"{stage} hook {hook.Path}: could not start");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new OciException($"{stage} hook {hook.Path}: {e.Message}");
-        }
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            try
-            {
-                process.StandardInput.Write(OciJson.Write(state));
-                process.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-                // The hook need not read its stdin.
-            }
-            var timeout = hook.Timeout is int seconds and > 0 ? TimeSpan.FromSeconds(seconds) : DefaultTimeout;
-            if (!process.WaitForExit(timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new OciException($"{stage} hook {hook.Path}: timed out after {timeout.TotalSeconds:F0} s");
-            }
-            if (process.ExitCode != 0)
-                throw new OciException($"{stage} hook {hook.Path} failed with exit status {process.ExitCode}: {stderr.Result.Trim()}{stdout.Result.Trim()}");
-        }
+        var timeout = hook.Timeout is int seconds and > 0 ? TimeSpan.FromSeconds(seconds) : DefaultTimeout;
+        var result = ChildProcess.Run(info, OciJson.Write(state), timeout, $"{stage} hook {hook.Path}");
+        if (result.ExitCode != 0)
+            throw new OciException($"{stage} hook {hook.Path} failed with exit status {result.ExitCode}: {result.Stderr.Trim()}{result.Stdout.Trim()}");
     }
 }

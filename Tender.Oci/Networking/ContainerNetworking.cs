@@ -142,23 +142,11 @@ public static class ContainerNetworking
 
     private static (int Code, string Output, string Error) Execute(string netnsPath, string[] command)
     {
-        var info = new System.Diagnostics.ProcessStartInfo("nsenter")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = new System.Diagnostics.ProcessStartInfo("nsenter");
         info.ArgumentList.Add("--net=" + netnsPath);
         info.ArgumentList.Add("--");
         foreach (string c in command) info.ArgumentList.Add(c);
-        using var process = System.Diagnostics.Process.Start(info) ?? throw new OciException("nsenter: could not start");
-        var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(30_000))
-        {
-            process.Kill();
-            throw new OciException($"network namespace {netnsPath}: `{string.Join(' ', command)}` did not finish in 30 s");
-        }
-        return (process.ExitCode, output, error.Result);
+        var r = ChildProcess.Run(info, stdin: null, TimeSpan.FromSeconds(30), $"network namespace {netnsPath}: `{string.Join(' ', command)}`");
+        return (r.ExitCode, r.Stdout, r.Stderr);
     }
 }
