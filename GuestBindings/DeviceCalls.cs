@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace GuestBindings
 {
     /// <summary>What a device call returned: Solo5's <c>solo5_result_t</c>, as the tender answers it.</summary>
@@ -21,14 +19,8 @@ namespace GuestBindings
     // suffices: the guest has one thread and the tender finishes a call before the guest goes on.
     internal static unsafe class DeviceCalls
     {
-        [StructLayout(LayoutKind.Sequential)]
-        private struct BlockArgs { internal ulong Handle; internal ulong Offset; internal ulong Data; internal ulong Length; internal int Result; }
-
-        [StructLayout(LayoutKind.Sequential)]
-        private struct NetArgs { internal ulong Handle; internal ulong Data; internal ulong Length; internal int Result; }
-
-        private static BlockArgs s_block;
-        private static NetArgs s_net;
+        private static Solo5.HvtAbi.BlockArgs s_block;
+        private static Solo5.HvtAbi.NetArgs s_net;
         // An empty span gives a null pointer; the tender would take a null buffer for a bad pointer
         // (a crash) rather than a bad length (EINVAL), so empty requests point here instead.
         private static ulong s_empty;
@@ -41,7 +33,7 @@ namespace GuestBindings
 
         internal static Solo5Result Block(bool write, ulong handle, ulong offset, byte* data, ulong length)
         {
-            fixed (BlockArgs* a = &s_block)
+            fixed (Solo5.HvtAbi.BlockArgs* a = &s_block)
             {
                 a->Handle = handle;
                 a->Offset = offset;
@@ -55,7 +47,7 @@ namespace GuestBindings
 
         internal static Solo5Result NetworkWrite(ulong handle, byte* data, ulong length)
         {
-            fixed (NetArgs* a = &s_net)
+            fixed (Solo5.HvtAbi.NetArgs* a = &s_net)
             {
                 a->Handle = handle;
                 a->Data = Address(data);
@@ -68,7 +60,7 @@ namespace GuestBindings
 
         internal static Solo5Result NetworkRead(ulong handle, byte* data, ulong capacity, out int length)
         {
-            fixed (NetArgs* a = &s_net)
+            fixed (Solo5.HvtAbi.NetArgs* a = &s_net)
             {
                 a->Handle = handle;
                 a->Data = Address(data);
@@ -82,16 +74,13 @@ namespace GuestBindings
             }
         }
 
-        // Ring I/O in the boot info (Solo5 >= 0.11 layout; the tender always writes the 56-byte struct).
-        private const int OffsetHostFeatures = 40;
-        private const int OffsetGuestFeatures = 44;
-        private const int OffsetNetRing = 48;
-        internal const uint FeatureRingIo = 1;
+        // Ring I/O in the boot info (docs/ring-io.md; the tender always writes the 56-byte struct).
+        internal const uint FeatureRingIo = Solo5.HvtAbi.FeatureRingIo;
 
-        internal static uint HostFeatures => *(uint*)((byte*)Hypercalls.GetBootInfo() + OffsetHostFeatures);
+        internal static uint HostFeatures => Hypercalls.GetBootInfo()->HostFeatures;
 
-        internal static ulong NetRingAddress => *(ulong*)((byte*)Hypercalls.GetBootInfo() + OffsetNetRing);
+        internal static ulong NetRingAddress => Hypercalls.GetBootInfo()->NetRing;
 
-        internal static void AcceptFeatures(uint features) => *(uint*)((byte*)Hypercalls.GetBootInfo() + OffsetGuestFeatures) |= features;
+        internal static void AcceptFeatures(uint features) => Hypercalls.GetBootInfo()->GuestFeatures |= features;
     }
 }

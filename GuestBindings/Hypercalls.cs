@@ -14,42 +14,20 @@ namespace GuestBindings
 
         [DllImport("*", EntryPoint = "tender_boot_info")]
         [SuppressGCTransition]
-        internal static extern BootInfo* GetBootInfo();
+        internal static extern Solo5.HvtAbi.BootInfo* GetBootInfo();
 
         [DllImport("*", EntryPoint = "tender_rdtsc")]
         [SuppressGCTransition]
         internal static extern ulong ReadTsc();
 
-        [StructLayout(LayoutKind.Sequential)]
-        internal struct BootInfo
-        {
-            internal ulong MemSize;
-            internal ulong KernelEnd;
-            internal ulong CpuCycleFreq;
-            internal byte* Cmdline;
-            internal byte* Manifest;
-        }
-
-        [StructLayout(LayoutKind.Sequential)]
-        private struct PutsArgs { internal ulong Data; internal ulong Length; }
-
-        [StructLayout(LayoutKind.Sequential)]
-        private struct WallTimeArgs { internal ulong Nanoseconds; }
-
-        [StructLayout(LayoutKind.Sequential)]
-        private struct PollArgs { internal ulong TimeoutNanoseconds; internal ulong ReadySet; internal int Result; }
-
-        [StructLayout(LayoutKind.Sequential)]
-        private struct HaltArgs { internal ulong Cookie; internal int Status; }
-
-        private static PutsArgs s_puts;
-        private static WallTimeArgs s_walltime;
-        private static PollArgs s_poll;
-        private static HaltArgs s_halt;
+        private static Solo5.HvtAbi.PutsArgs s_puts;
+        private static Solo5.HvtAbi.WalltimeArgs s_walltime;
+        private static Solo5.HvtAbi.PollArgs s_poll;
+        private static Solo5.HvtAbi.HaltArgs s_halt;
 
         internal static void Write(byte* data, ulong length)
         {
-            fixed (PutsArgs* a = &s_puts)
+            fixed (Solo5.HvtAbi.PutsArgs* a = &s_puts)
             {
                 a->Data = (ulong)data;
                 a->Length = length;
@@ -59,7 +37,7 @@ namespace GuestBindings
 
         internal static ulong ReadWallTime()
         {
-            fixed (WallTimeArgs* a = &s_walltime)
+            fixed (Solo5.HvtAbi.WalltimeArgs* a = &s_walltime)
             {
                 a->Nanoseconds = 0;
                 Hypercall(Solo5.HvtAbi.PortBase + Solo5.HvtAbi.Walltime, (uint)(ulong)a);
@@ -69,7 +47,7 @@ namespace GuestBindings
 
         internal static int DoPoll(ulong timeoutNanoseconds, out ulong readySet)
         {
-            fixed (PollArgs* a = &s_poll)
+            fixed (Solo5.HvtAbi.PollArgs* a = &s_poll)
             {
                 a->TimeoutNanoseconds = timeoutNanoseconds;
                 a->ReadySet = 0;
@@ -83,7 +61,7 @@ namespace GuestBindings
         [DoesNotReturn]
         internal static void DoHalt(int status, byte* cookie)
         {
-            fixed (HaltArgs* a = &s_halt)
+            fixed (Solo5.HvtAbi.HaltArgs* a = &s_halt)
             {
                 a->Cookie = (ulong)cookie;
                 a->Status = status;

@@ -69,7 +69,7 @@ namespace GuestBindings
         /// <summary>The devices (Solo5's reserved entry 0 excluded); empty when the guest has none.</summary>
         public static ManifestDevice[] GetDevices()
         {
-            if (s_devices is null) s_devices = Parse(Hypercalls.GetBootInfo()->Manifest, out s_dmaSize);
+            if (s_devices is null) s_devices = Parse((byte*)Hypercalls.GetBootInfo()->Manifest, out s_dmaSize);
             return s_devices;
         }
 

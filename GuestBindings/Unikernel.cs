@@ -14,7 +14,7 @@ namespace GuestBindings
         {
             get
             {
-                byte* p = Hypercalls.GetBootInfo()->Cmdline;
+                byte* p = (byte*)Hypercalls.GetBootInfo()->Cmdline;
                 if (p == null) return "";
                 int n = 0;
                 while (p[n] != 0) n++;

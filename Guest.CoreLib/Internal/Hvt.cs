@@ -4,17 +4,6 @@ using System.Runtime.InteropServices;
 
 namespace Internal.Runtime
 {
-    // The Solo5 hvt boot information the tender hands to the guest (docs/abi.md).
-    [StructLayout(LayoutKind.Sequential)]
-    internal unsafe struct HvtBootInfo
-    {
-        internal ulong MemSize;
-        internal ulong KernelEnd;
-        internal ulong CpuCycleFreq;
-        internal byte* Cmdline;
-        internal void* Manifest;
-    }
-
     // The few hypercalls the core library itself needs: console output for fail-fast reports and HALT.
     // GuestBindings offers the full set to programs.
     internal static unsafe class Hvt
@@ -25,7 +14,7 @@ namespace Internal.Runtime
 
         [DllImport("*", EntryPoint = "tender_boot_info")]
         [SuppressGCTransition]
-        internal static extern HvtBootInfo* BootInfo();
+        internal static extern Solo5.HvtAbi.BootInfo* BootInfo();
 
         [DllImport("*", EntryPoint = "tender_stack_size")]
         [SuppressGCTransition]
@@ -39,20 +28,14 @@ namespace Internal.Runtime
         [SuppressGCTransition]
         internal static extern void MemoryFence();
 
-        [StructLayout(LayoutKind.Sequential)]
-        private struct PutsArgs { internal ulong Data; internal ulong Length; }
-
-        [StructLayout(LayoutKind.Sequential)]
-        private struct HaltArgs { internal ulong Cookie; internal int Status; }
-
         // Argument structs live in the image (below 4 GiB, as the ABI requires) and never on the stack,
         // which sits at the top of guest memory.
-        private static PutsArgs s_puts;
-        private static HaltArgs s_halt;
+        private static Solo5.HvtAbi.PutsArgs s_puts;
+        private static Solo5.HvtAbi.HaltArgs s_halt;
 
         internal static void Write(byte* data, nuint length)
         {
-            fixed (PutsArgs* a = &s_puts)
+            fixed (Solo5.HvtAbi.PutsArgs* a = &s_puts)
             {
                 a->Data = (ulong)data;
                 a->Length = length;
@@ -63,7 +46,7 @@ namespace Internal.Runtime
         [DoesNotReturn]
         internal static void Exit(int status, byte* cookie)
         {
-            fixed (HaltArgs* a = &s_halt)
+            fixed (Solo5.HvtAbi.HaltArgs* a = &s_halt)
             {
                 a->Cookie = (ulong)cookie;
                 a->Status = status;

@@ -1,19 +1,14 @@
-using System.Runtime.InteropServices;
-
 namespace Internal.Runtime
 {
     // Unix time from the tender (Solo5's WALLTIME hypercall), for DateTime.UtcNow and Random's seed.
     internal static unsafe class WallClock
     {
-        [StructLayout(LayoutKind.Sequential)]
-        private struct WallTimeArgs { internal ulong Nanoseconds; }
-
         // In the image (below 4 GiB, as the ABI requires), never on the stack.
-        private static WallTimeArgs s_args;
+        private static Solo5.HvtAbi.WalltimeArgs s_args;
 
         internal static ulong UnixNanoseconds()
         {
-            fixed (WallTimeArgs* a = &s_args)
+            fixed (Solo5.HvtAbi.WalltimeArgs* a = &s_args)
             {
                 a->Nanoseconds = 0;
                 Hvt.Hypercall(Solo5.HvtAbi.PortBase + Solo5.HvtAbi.Walltime, (uint)(ulong)a);

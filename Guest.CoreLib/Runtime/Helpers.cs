@@ -109,8 +109,8 @@ namespace Internal.Runtime.CompilerHelpers
         {
             GuestStartup.Initialize();
             Internal.Runtime.Exceptions.HardwareFaults.Arm();
-            HvtBootInfo* bi = Hvt.BootInfo();
-            s_args = SplitCommandLine(bi->Cmdline);
+            Solo5.HvtAbi.BootInfo* bi = Hvt.BootInfo();
+            s_args = SplitCommandLine((byte*)bi->Cmdline);
         }
 
         private static string[] GetMainMethodArguments() => s_args ?? new string[0];

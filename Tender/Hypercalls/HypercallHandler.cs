@@ -1,6 +1,6 @@
-using Solo5;
-using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Solo5;
 using Tender.Boot;
 using Tender.Devices;
 using Tender.Diagnostics;
@@ -80,18 +80,24 @@ internal sealed class HypercallHandler
         return _ram.GetSpan(address, (ulong)size);
     }
 
+    /// <summary>
+    /// The argument struct in guest memory, for writing one output field. Inputs are read once,
+    /// as a copy (MemoryMarshal.Read), so a value the tender checked is the value it uses.
+    /// </summary>
+    private static ref T ArgsIn<T>(Span<byte> args) where T : struct => ref MemoryMarshal.AsRef<T>(args);
+
     private RunOutcome? Walltime(Span<byte> args, ref TraceRecord trace)
     {
         ulong nanoseconds = (ulong)(DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
-        BinaryPrimitives.WriteUInt64LittleEndian(args, nanoseconds);
+        ArgsIn<HvtAbi.WalltimeArgs>(args).Nanoseconds = nanoseconds;
         trace.A0 = nanoseconds;
         return null;
     }
 
     private RunOutcome? Puts(Span<byte> args, ref TraceRecord trace)
     {
-        ulong data = BinaryPrimitives.ReadUInt64LittleEndian(args);
-        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(args[8..]);
+        var a = MemoryMarshal.Read<HvtAbi.PutsArgs>(args);
+        ulong data = a.Data, length = a.Length;
         trace.A0 = data;
         trace.A1 = length;
         string? error = _access.CheckRead(data, length);
@@ -113,13 +119,14 @@ internal sealed class HypercallHandler
 
     private RunOutcome? Poll(Span<byte> args, ref TraceRecord trace)
     {
-        ulong timeout = BinaryPrimitives.ReadUInt64LittleEndian(args);
+        ulong timeout = MemoryMarshal.Read<HvtAbi.PollArgs>(args).TimeoutNanoseconds;
         trace.A0 = timeout;
         // Sleeps until a network device has input or the timeout passes; a stop request (signal,
         // --timeout) wakes it early and the run loop then ends the guest.
         var result = _poller.Poll(timeout);
-        BinaryPrimitives.WriteUInt64LittleEndian(args[8..], result.ReadySet);
-        BinaryPrimitives.WriteInt32LittleEndian(args[16..], result.ReadyCount);
+        ref var output = ref ArgsIn<HvtAbi.PollArgs>(args);
+        output.ReadySet = result.ReadySet;
+        output.Result = result.ReadyCount;
         trace.A1 = result.ReadySet;
         trace.Result = result.ReadyCount;
         return null;
@@ -130,8 +137,9 @@ internal sealed class HypercallHandler
 
     private RunOutcome? Halt(Span<byte> args, ref TraceRecord trace)
     {
-        ulong cookie = BinaryPrimitives.ReadUInt64LittleEndian(args);
-        int status = BinaryPrimitives.ReadInt32LittleEndian(args[8..]);
+        var a = MemoryMarshal.Read<HvtAbi.HaltArgs>(args);
+        ulong cookie = a.Cookie;
+        int status = a.Status;
         trace.A0 = cookie;
         trace.A1 = (ulong)(long)status;
         HaltCookie = cookie;
@@ -170,10 +178,8 @@ internal sealed class HypercallHandler
     /// <summary>BLKWRITE and BLKREAD share their argument layout and checks; only the direction differs.</summary>
     private RunOutcome? BlockIo(Span<byte> args, ref TraceRecord trace, bool write)
     {
-        ulong handle = BinaryPrimitives.ReadUInt64LittleEndian(args);
-        ulong offset = BinaryPrimitives.ReadUInt64LittleEndian(args[8..]);
-        ulong data = BinaryPrimitives.ReadUInt64LittleEndian(args[16..]);
-        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(args[24..]);
+        var a = MemoryMarshal.Read<HvtAbi.BlockArgs>(args);
+        var (handle, offset, data, length) = (a.Handle, a.Offset, a.Data, a.Length);
         (trace.A0, trace.A1, trace.A2, trace.A3) = (handle, offset, data, length);
         var result = DeviceResult.InvalidArgument;
         // As solo5-hvt: the request is checked against the device first (EINVAL), and only a
@@ -189,7 +195,7 @@ internal sealed class HypercallHandler
                 result = write ? device.Write(offset, buffer) : device.Read(offset, buffer);
             }
         }
-        BinaryPrimitives.WriteInt32LittleEndian(args[32..], (int)result);
+        ArgsIn<HvtAbi.BlockArgs>(args).Result = (int)result;
         trace.Result = (int)result;
         return null;
     }
@@ -200,9 +206,9 @@ internal sealed class HypercallHandler
     /// </summary>
     private TapDevice? NetArguments(Span<byte> args, ref TraceRecord trace, out ulong data, out ulong length)
     {
-        ulong handle = BinaryPrimitives.ReadUInt64LittleEndian(args);
-        data = BinaryPrimitives.ReadUInt64LittleEndian(args[8..]);
-        length = BinaryPrimitives.ReadUInt64LittleEndian(args[16..]);
+        var a = MemoryMarshal.Read<HvtAbi.NetArgs>(args);
+        ulong handle = a.Handle;
+        (data, length) = (a.Data, a.Length);
         (trace.A0, trace.A2, trace.A3) = (handle, data, length);
         return _devices.Network(handle);
     }
@@ -215,7 +221,7 @@ internal sealed class HypercallHandler
             if (_access.CheckRead(data, length) is string error) throw Bad(HvtAbi.NetWrite, "data/len", error);
             result = length > (ulong)tap.MaxFrameSize ? DeviceResult.InvalidArgument : tap.Write(Buffer(data, length));
         }
-        BinaryPrimitives.WriteInt32LittleEndian(args[24..], (int)result);
+        ArgsIn<HvtAbi.NetArgs>(args).Result = (int)result;
         trace.Result = (int)result;
         return null;
     }
@@ -232,12 +238,12 @@ internal sealed class HypercallHandler
                 result = tap.Read(Buffer(data, length), out int received);
                 if (result == DeviceResult.Ok)
                 {
-                    BinaryPrimitives.WriteUInt64LittleEndian(args[16..], (ulong)received);
+                    ArgsIn<HvtAbi.NetArgs>(args).Length = (ulong)received;
                     trace.A1 = (ulong)received;
                 }
             }
         }
-        BinaryPrimitives.WriteInt32LittleEndian(args[24..], (int)result);
+        ArgsIn<HvtAbi.NetArgs>(args).Result = (int)result;
         trace.Result = (int)result;
         return null;
     }

@@ -11,15 +11,13 @@ namespace Internal.Runtime.Exceptions
     // takes, and one while disarmed (during the handling of another) end the guest as before.
     internal static unsafe class HardwareFaults
     {
-        private const uint FeatureBit = 1u << 1;
-        private const int HostFeaturesOffset = 40, GuestFeaturesOffset = 44;
+        private const uint FeatureBit = Solo5.HvtAbi.FeatureFaultHandBack;
         private const ulong DivideError = 0;
 
         internal static void Arm()
         {
-            byte* info = (byte*)Hvt.BootInfo();
-            if ((*(uint*)(info + HostFeaturesOffset) & FeatureBit) != 0)
-                *(uint*)(info + GuestFeaturesOffset) |= FeatureBit;
+            Solo5.HvtAbi.BootInfo* info = Hvt.BootInfo();
+            if ((info->HostFeatures & FeatureBit) != 0) info->GuestFeatures |= FeatureBit;
         }
 
         [System.Runtime.InteropServices.DllImport("*", EntryPoint = "tender_dispatch_this_load_address")]

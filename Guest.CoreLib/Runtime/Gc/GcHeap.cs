@@ -72,7 +72,7 @@ namespace Internal.Runtime
         {
             if (s_initialized) return;
             s_initialized = true;
-            HvtBootInfo* bi = Hvt.BootInfo();
+            Solo5.HvtAbi.BootInfo* bi = Hvt.BootInfo();
             ulong stack = Hvt.StackSize();
             if (stack == 0) stack = 1024 * 1024;
             byte* start = (byte*)((bi->KernelEnd + 4095) & ~4095UL);

@@ -1,5 +1,6 @@
-using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
+using Solo5;
 using Tender.Loader;
 using Tender.Paging;
 
@@ -139,17 +140,19 @@ public sealed class DeprivilegedBootMode : IBootMode
         if ((ulong)context.ManifestBinary.Length > context.Elf.ImageStart - ManifestAddress)
             throw new TenderException($"manifest is {context.ManifestBinary.Length} bytes, too large for low memory");
         ram.Write(ManifestAddress, context.ManifestBinary);
-        var info = ram.GetSpan(BootInfoAddress, BootInfoSize);
-        BinaryPrimitives.WriteUInt64LittleEndian(info[0..], memorySize);
-        BinaryPrimitives.WriteUInt64LittleEndian(info[8..], kernelEnd);
-        BinaryPrimitives.WriteUInt64LittleEndian(info[16..], context.TscFrequencyHz);
-        BinaryPrimitives.WriteUInt64LittleEndian(info[24..], CommandLineAddress);
-        BinaryPrimitives.WriteUInt64LittleEndian(info[32..], ManifestAddress);
-        uint hostFeatures = (context.NetRingAddress != 0 ? 1u : 0u)                               // ring I/O
-            | (context.Elf.Faults is not null ? FaultHandBack.FeatureBit : 0u);                    // faults handed back
-        BinaryPrimitives.WriteUInt32LittleEndian(info[40..], hostFeatures);                        // host_features
-        BinaryPrimitives.WriteUInt32LittleEndian(info[44..], 0);                                   // guest_features
-        BinaryPrimitives.WriteUInt64LittleEndian(info[48..], context.NetRingAddress);              // net_ring
+        var bootInfo = new HvtAbi.BootInfo
+        {
+            MemSize = memorySize,
+            KernelEnd = kernelEnd,
+            CpuCycleFreq = context.TscFrequencyHz,
+            Cmdline = CommandLineAddress,
+            Manifest = ManifestAddress,
+            HostFeatures = (context.NetRingAddress != 0 ? HvtAbi.FeatureRingIo : 0u)
+                | (context.Elf.Faults is not null ? HvtAbi.FeatureFaultHandBack : 0u),
+            GuestFeatures = 0, // the guest accepts features by setting their bits here
+            NetRing = context.NetRingAddress,
+        };
+        MemoryMarshal.Write(ram.GetSpan(BootInfoAddress, BootInfoSize), in bootInfo);
 
         // --- CPU state at entry (docs/abi.md "State at entry").
         var sregs = context.Machine.ResetSpecialRegisters;

@@ -16,7 +16,7 @@ namespace Tender.Boot.Deprivileged;
 public sealed class FaultHandBack(GuestMemory ram, ulong entry, ulong stackBottom, ulong stackTop)
 {
     /// <summary>host_features / guest_features bit 1: the tender offers it / the guest is armed.</summary>
-    public const uint FeatureBit = 1u << 1;
+    public const uint FeatureBit = global::Solo5.HvtAbi.FeatureFaultHandBack;
 
     /// <summary>Faults below this address are null dereferences (the unmapped null area, docs/abi.md).</summary>
     public const ulong NullAreaEnd = 0x10000;
@@ -25,7 +25,13 @@ public sealed class FaultHandBack(GuestMemory ram, ulong entry, ulong stackBotto
     private const ulong ResumeFlag = 1UL << 16; // RFLAGS.RF, set in a fault's frame: not carried over
     private const ulong RecordSize = 32;
     private const uint DivideError = 0, PageFault = 14;
-    private const ulong GuestFeaturesAddress = DeprivilegedBootMode.BootInfoAddress + 44;
+    private static readonly ulong GuestFeaturesAddress = DeprivilegedBootMode.BootInfoAddress + GuestFeaturesOffset();
+
+    private static unsafe ulong GuestFeaturesOffset()
+    {
+        global::Solo5.HvtAbi.BootInfo info = default;
+        return (ulong)((byte*)&info.GuestFeatures - (byte*)&info);
+    }
 
     internal static FaultHandBack? For(ElfImage elf, GuestMemory ram, ulong stackBottom, ulong memorySize) =>
         elf.Faults is TenderFaultNote note ? new FaultHandBack(ram, note.Entry, stackBottom, memorySize) : null;

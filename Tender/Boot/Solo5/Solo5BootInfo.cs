@@ -1,5 +1,6 @@
-using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
+using Solo5;
 using Tender.Loader;
 
 namespace Tender.Boot.Solo5;
@@ -13,19 +14,6 @@ public readonly record struct Solo5LowMemory(ulong BootInfo, ulong Manifest, ulo
 /// </summary>
 public static class Solo5BootInfo
 {
-    // Field offsets in struct hvt_boot_info (56-byte form).
-    public const int OffsetMemSize = 0;
-    public const int OffsetKernelEnd = 8;
-    public const int OffsetCpuCycleFreq = 16;
-    public const int OffsetCmdline = 24;
-    public const int OffsetMft = 32;
-    public const int OffsetHostFeatures = 40;
-    public const int OffsetGuestFeatures = 44;
-    public const int OffsetNetRing = 48;
-
-    /// <summary>HVT_FEATURE_RING_IO: the tender runs Solo5's shared network ring at net_ring.</summary>
-    public const uint FeatureRingIo = 1;
-
     /// <summary>
     /// Builds the low-memory image that goes at <see cref="Solo5Layout.BootInfoAddress"/>.
     /// <paramref name="manifest"/> is the binary struct mft with the device fields filled in;
@@ -53,19 +41,19 @@ public static class Solo5BootInfo
         layout = new Solo5LowMemory(Solo5Layout.BootInfoAddress, manifestAt, (ulong)manifest.Length, cmdlineAt, end);
 
         var image = new byte[end - Solo5Layout.BootInfoAddress];
-        Span<byte> bi = image.AsSpan(0, (int)Solo5Layout.BootInfoSize);
-        BinaryPrimitives.WriteUInt64LittleEndian(bi[OffsetMemSize..], memorySize);
-        BinaryPrimitives.WriteUInt64LittleEndian(bi[OffsetKernelEnd..], kernelEnd);
-        BinaryPrimitives.WriteUInt64LittleEndian(bi[OffsetCpuCycleFreq..], cpuCycleFrequency);
-        BinaryPrimitives.WriteUInt64LittleEndian(bi[OffsetCmdline..], cmdlineAt);
-        BinaryPrimitives.WriteUInt64LittleEndian(bi[OffsetMft..], manifestAt);
         // guest_features stays 0: the guest writes it. Without a ring, host_features and net_ring
         // stay 0 too, which Solo5's bindings read as "use the NET hypercalls".
-        if (netRing != 0)
+        var bootInfo = new HvtAbi.BootInfo
         {
-            BinaryPrimitives.WriteUInt32LittleEndian(bi[OffsetHostFeatures..], FeatureRingIo);
-            BinaryPrimitives.WriteUInt64LittleEndian(bi[OffsetNetRing..], netRing);
-        }
+            MemSize = memorySize,
+            KernelEnd = kernelEnd,
+            CpuCycleFreq = cpuCycleFrequency,
+            Cmdline = cmdlineAt,
+            Manifest = manifestAt,
+            HostFeatures = netRing != 0 ? HvtAbi.FeatureRingIo : 0,
+            NetRing = netRing,
+        };
+        MemoryMarshal.Write(image.AsSpan(0, (int)Solo5Layout.BootInfoSize), in bootInfo);
         manifest.CopyTo(image.AsSpan((int)(manifestAt - Solo5Layout.BootInfoAddress)));
         cmdline.CopyTo(image.AsSpan((int)(cmdlineAt - Solo5Layout.BootInfoAddress)));
         // The NUL and the rest of the 8192-byte area are already zero.
