@@ -70,5 +70,12 @@ internal sealed class FakeTarget : IGdbTarget
         return true;
     }
 
+    /// <summary>The trap byte a software breakpoint writes (a target may choose hlt over int3).</summary>
+    public byte TrapByte = 0xCC;
+    /// <summary>A target without debug registers: Z1 becomes a trap byte.</summary>
+    public bool NoDebugRegisters;
+    public byte SoftwareBreakpointInstruction => TrapByte;
+    public bool ExecuteBreakpointsInSoftware => NoDebugRegisters;
+
     public byte At(ulong address) => Memory[address - Base];
 }
