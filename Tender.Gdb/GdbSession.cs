@@ -47,6 +47,7 @@ public sealed partial class GdbSession : IDisposable
         if (awaitingStop)
         {
             awaitingStop = false;
+            if (stop.Message is string message) channel.Send(ConsoleOutput(message));
             channel.Send(StopReply(stop));
         }
         while (true)
@@ -188,6 +189,14 @@ public sealed partial class GdbSession : IDisposable
         }
         s.Append("thread:01;");
         return s.ToString();
+    }
+
+    /// <summary>An `O` packet: text for gdb's console, hex-encoded, sent while gdb waits for a stop reply.</summary>
+    internal static string ConsoleOutput(string message)
+    {
+        var bytes = Encoding.UTF8.GetBytes(message.EndsWith('\n') ? message : message + "\n");
+        // Bounded: the packet must fit the size we announced (hex doubles it).
+        return "O" + Convert.ToHexStringLower(bytes, 0, Math.Min(bytes.Length, 4000));
     }
 
     public void Dispose() => channel.Dispose();

@@ -252,6 +252,18 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public void A_stop_with_a_message_sends_it_to_gdbs_console_before_the_stop_reply()
+    {
+        runner.RefuseStep = "tender: cannot step `iretq` at 0x401000";
+        wire.Send("s");
+        string console = wire.Receive(out string before);
+        Assert.Equal("+", before);
+        Assert.Equal("O" + Convert.ToHexStringLower(System.Text.Encoding.UTF8.GetBytes("tender: cannot step `iretq` at 0x401000\n")), console);
+        Assert.Equal("T13thread:01;", wire.Receive());
+        Assert.Equal(FakeTarget.Entry, Target.Registers.Rip);
+    }
+
+    [Fact]
     public void Continue_reports_the_breakpoint_with_swbreak_when_gdb_understands_it()
     {
         wire.Ask("qSupported:swbreak+;hwbreak+");
