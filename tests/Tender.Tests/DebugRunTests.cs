@@ -38,6 +38,7 @@ public sealed class DebugRunTests
         public void WatchForInterrupts(Action interrupt) { }
         public readonly HashSet<ulong> Breakpoints = [];
         public bool OwnsBreakpointAt(ulong address) => Breakpoints.Contains(address);
+        public int ReadProgramMemory(ulong address, Span<byte> into) => access.ReadMemory(address, into);
         public void Dispose() { }
     }
 
