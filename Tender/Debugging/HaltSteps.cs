@@ -32,8 +32,8 @@ internal sealed class HaltSteps(GuestDebugAccess access)
     /// <summary>The debugger's breakpoint at the stepped instruction, lifted for the step.</summary>
     private ulong? _lifted;
 
-    /// <summary>A step is under way (trap bytes are in the guest).</summary>
-    public bool Active => _traps.Count > 0 || _lifted is not null;
+    /// <summary>A step is under way (its trap bytes, if it needed any, are in the guest).</summary>
+    public bool Active { get; private set; }
 
     /// <summary>The step is only getting over a breakpoint before the guest continues.</summary>
     public bool ThenContinue { get; private set; }
@@ -101,6 +101,7 @@ internal sealed class HaltSteps(GuestDebugAccess access)
             _traps[at] = original[0];
         }
         ThenContinue = thenContinue;
+        Active = true;
         return StepStart.Running;
     }
 
@@ -117,5 +118,6 @@ internal sealed class HaltSteps(GuestDebugAccess access)
             Serilog.Log.Warning("gdb: could not put the breakpoint at 0x{Address:x} back", rip);
         _lifted = null;
         ThenContinue = false;
+        Active = false;
     }
 }
