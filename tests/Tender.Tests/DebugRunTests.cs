@@ -325,4 +325,32 @@ public sealed class DebugRunTests
         Assert.Equal(RunOutcome.KilledByDebugger, outcome.ExitCode);
         Assert.Empty(script);
     }
+
+    /// <summary>
+    /// A hlt the debugger did not put there is the guest's own, even where breakpoints are hlt
+    /// bytes: the guest stops with the crash it is (SIGSEGV) and continuing ends the run as one.
+    /// </summary>
+    [GuestFact]
+    public void A_hlt_the_debugger_did_not_write_is_the_guests_crash()
+    {
+        string elf = Tender.Tests.Solo5.Solo5Guests.Probe;
+        ulong main = Symbol(elf, "guest_main");
+        var script = new Queue<Step>([
+            (stop, a) =>
+            {
+                Assert.Equal(1, a.WriteMemory(main, [0xF4])); // not a breakpoint of the debugger's
+                return DebugResumeKind.Continue;
+            },
+            (stop, a) =>
+            {
+                Assert.Equal(GuestStopKind.Fault, stop.Kind);
+                Assert.Equal(11, stop.Signal);
+                return DebugResumeKind.Continue;
+            },
+        ]);
+        var outcome = Run(elf, a => new ScriptedDebugger(a, script), out var debugger, "halt", "7");
+        Assert.Equal(RunOutcome.Crash, outcome.ExitCode);
+        Assert.Equal(RunOutcome.Crash, debugger.ExitCode);
+        Assert.Empty(script);
+    }
 }
