@@ -74,7 +74,7 @@ internal sealed class HaltSteps(GuestDebugAccess access)
         var plan = SoftwareStepper.Plan(code.AsSpan(0, n), rip, Register, Read);
         if (plan.Refusal is string why)
         {
-            message = $"tender: {why}";
+            message = why;
             return StepStart.Refused;
         }
         if (plan.Successors.Count == 0) return StepStart.DoneInPlace;
@@ -83,7 +83,7 @@ internal sealed class HaltSteps(GuestDebugAccess access)
         {
             if (access.WriteMemory(rip, code.AsSpan(0, 1)) != 1)
             {
-                message = $"tender: cannot lift the breakpoint at 0x{rip:x} to step its instruction";
+                message = $"cannot lift the breakpoint at 0x{rip:x} to step its instruction";
                 return StepStart.Refused;
             }
             _lifted = rip;
@@ -95,7 +95,7 @@ internal sealed class HaltSteps(GuestDebugAccess access)
             if (access.ReadMemory(at, original) != 1 || access.WriteMemory(at, [Hlt]) != 1)
             {
                 Finish();
-                message = $"tender: cannot step `{plan.Instruction}` at 0x{rip:x}: it can go on at 0x{at:x}, which is not guest RAM";
+                message = $"cannot step `{plan.Instruction}` at 0x{rip:x}: it can go on at 0x{at:x}, which is not guest RAM";
                 return StepStart.Refused;
             }
             _traps[at] = original[0];

@@ -16,7 +16,7 @@ internal enum GuestStopKind
     StepRefused,
 }
 
-/// <param name="Signal">the Linux signal gdb is told (SIGTRAP 5, SIGINT 2, SIGSEGV 11, …)</param>
+/// <param name="Signal">the signal gdb is told, by number in the remote protocol (GDB's own numbering, the same as Linux's for SIGTRAP 5, SIGINT 2, SIGSEGV 11, SIGFPE 8, SIGILL 4; SIGSTOP is 17 there)</param>
 /// <param name="Slot">the debug register of a hardware stop, else -1</param>
 /// <param name="WatchAddress">for a watchpoint caught without debug registers (Slot -1): the watched address the store touched</param>
 /// <param name="Message">for the debugger's console: why a step was refused</param>

@@ -187,7 +187,8 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
             }
             if (start == Debugging.StepStart.Refused) Serilog.Log.Warning("{Message}", message);
             stop = start == Debugging.StepStart.Refused
-                ? new Debugging.GuestStop(Debugging.GuestStopKind.StepRefused, Signal: 19, Message: message) // SIGSTOP: gdb stops stepping
+                // SIGSTOP (17 in gdb's remote numbering): gdb stops, also in a `step` over many instructions.
+                ? new Debugging.GuestStop(Debugging.GuestStopKind.StepRefused, Signal: 17, Message: "tender: " + message)
                 : new Debugging.GuestStop(step ? Debugging.GuestStopKind.SingleStep : Debugging.GuestStopKind.Breakpoint, Signal: 5);
             resume = debugger.OnStop(stop);
         }

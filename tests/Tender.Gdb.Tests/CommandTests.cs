@@ -259,7 +259,7 @@ public sealed class CommandTests : IDisposable
         string console = wire.Receive(out string before);
         Assert.Equal("+", before);
         Assert.Equal("O" + Convert.ToHexStringLower(System.Text.Encoding.UTF8.GetBytes("tender: cannot step `iretq` at 0x401000\n")), console);
-        Assert.Equal("T13thread:01;", wire.Receive());
+        Assert.Equal("T11thread:01;", wire.Receive());
         Assert.Equal(FakeTarget.Entry, Target.Registers.Rip);
     }
 

@@ -16,7 +16,7 @@ internal sealed class Runner : IDisposable
     public readonly List<string> Log = [];
     public Exception? Failure;
     public TimeSpan RunLimit = TimeSpan.FromSeconds(20);
-    /// <summary>When set, a step is refused as a tender does for an instruction it cannot step: a SIGSTOP stop with this message, RIP unchanged.</summary>
+    /// <summary>When set, a step is refused as a tender does for an instruction it cannot step: a SIGSTOP stop (17 in gdb's numbering) with this message, RIP unchanged.</summary>
     public volatile string? RefuseStep;
     private readonly Thread thread;
 
@@ -67,7 +67,7 @@ internal sealed class Runner : IDisposable
     {
         ref var r = ref Target.Registers;
         if (resume.Kind == ResumeKind.Step && RefuseStep is string why)
-            return new StopEvent(StopReason.Signal, 19, Message: why);
+            return new StopEvent(StopReason.Signal, 17, Message: why);
         if (resume.Kind == ResumeKind.Step)
         {
             r.Rip++;
