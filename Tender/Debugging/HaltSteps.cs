@@ -52,15 +52,13 @@ internal sealed class HaltSteps(GuestDebugAccess access)
         ulong rip = regs.Rip;
         var code = new byte[15];
         int n = Math.Max(0, readProgram(rip, code));
-        ulong Register(Register r) => r switch
+        ulong Value(Register r) => r switch
         {
-            Iced.Intel.Register.RAX => regs.Rax, Iced.Intel.Register.RBX => regs.Rbx, Iced.Intel.Register.RCX => regs.Rcx,
-            Iced.Intel.Register.RDX => regs.Rdx, Iced.Intel.Register.RSI => regs.Rsi, Iced.Intel.Register.RDI => regs.Rdi,
-            Iced.Intel.Register.RBP => regs.Rbp, Iced.Intel.Register.RSP => regs.Rsp,
-            Iced.Intel.Register.R8 => regs.R8, Iced.Intel.Register.R9 => regs.R9, Iced.Intel.Register.R10 => regs.R10,
-            Iced.Intel.Register.R11 => regs.R11, Iced.Intel.Register.R12 => regs.R12, Iced.Intel.Register.R13 => regs.R13,
-            Iced.Intel.Register.R14 => regs.R14, Iced.Intel.Register.R15 => regs.R15,
-            Iced.Intel.Register.FS => sregs.Fs.Base, Iced.Intel.Register.GS => sregs.Gs.Base,
+            Register.RAX => regs.Rax, Register.RBX => regs.Rbx, Register.RCX => regs.Rcx, Register.RDX => regs.Rdx,
+            Register.RSI => regs.Rsi, Register.RDI => regs.Rdi, Register.RBP => regs.Rbp, Register.RSP => regs.Rsp,
+            Register.R8 => regs.R8, Register.R9 => regs.R9, Register.R10 => regs.R10, Register.R11 => regs.R11,
+            Register.R12 => regs.R12, Register.R13 => regs.R13, Register.R14 => regs.R14, Register.R15 => regs.R15,
+            Register.FS => sregs.Fs.Base, Register.GS => sregs.Gs.Base,
             _ => 0,
         };
         // The stack and jump tables as the program has them too (a breakpoint byte in a table is unlikely but hidden alike).
@@ -71,7 +69,7 @@ internal sealed class HaltSteps(GuestDebugAccess access)
             buffer.CopyTo(into);
             return true;
         }
-        var plan = SoftwareStepper.Plan(code.AsSpan(0, n), rip, Register, Read);
+        var plan = SoftwareStepper.Plan(code.AsSpan(0, n), rip, Value, Read);
         if (plan.Refusal is string why)
         {
             message = why;
