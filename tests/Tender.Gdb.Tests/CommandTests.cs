@@ -254,7 +254,7 @@ public sealed class CommandTests : IDisposable
     [Fact]
     public void A_stop_with_a_message_sends_it_to_gdbs_console_before_the_stop_reply()
     {
-        runner.RefuseStep = "tender: cannot step `iretq` at 0x401000";
+        Target.RefuseStep = "tender: cannot step `iretq` at 0x401000";
         wire.Send("s");
         string console = wire.Receive(out string before);
         Assert.Equal("+", before);

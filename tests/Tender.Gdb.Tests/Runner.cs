@@ -16,8 +16,6 @@ internal sealed class Runner : IDisposable
     public readonly List<string> Log = [];
     public Exception? Failure;
     public TimeSpan RunLimit = TimeSpan.FromSeconds(20);
-    /// <summary>When set, a step is refused as a tender does for an instruction it cannot step: a SIGSTOP stop (17 in gdb's numbering) with this message, RIP unchanged.</summary>
-    public volatile string? RefuseStep;
     private readonly Thread thread;
 
     public Runner(Stream connection, Action<FakeTarget>? prepare = null)
@@ -66,7 +64,7 @@ internal sealed class Runner : IDisposable
     private StopEvent? Run(Resume resume)
     {
         ref var r = ref Target.Registers;
-        if (resume.Kind == ResumeKind.Step && RefuseStep is string why)
+        if (resume.Kind == ResumeKind.Step && Target.RefuseStep is string why)
             return new StopEvent(StopReason.Signal, 17, Message: why);
         if (resume.Kind == ResumeKind.Step)
         {
