@@ -181,7 +181,7 @@ public sealed partial class GdbSession
         if (args[0] == '0')
         {
             if (insert) return breakpoints.InsertSoftware(address) ? "OK" : "E14";
-            return !breakpoints.HasSoftwareAt(address) || breakpoints.RemoveSoftware(address) ? "OK" : "E14";
+            return !breakpoints.HasZ0At(address) || breakpoints.RemoveSoftware(address) ? "OK" : "E14";
         }
         var watch = args[0] switch { (byte)'1' => WatchKind.Execute, (byte)'2' => WatchKind.Write, (byte)'3' => WatchKind.Read, _ => WatchKind.Access };
         int length = watch == WatchKind.Execute ? 1 : kind;

@@ -47,6 +47,7 @@ public sealed partial class GdbSession : IDisposable
         if (awaitingStop)
         {
             awaitingStop = false;
+            if (stop.Message is string message) channel.Send(ConsoleOutput(message));
             channel.Send(StopReply(stop));
         }
         while (true)
@@ -125,6 +126,21 @@ public sealed partial class GdbSession : IDisposable
     /// the int3: the tender checks RIP - 1 and reports the breakpoint's address).</summary>
     public bool HasSoftwareBreakpointAt(ulong address) => breakpoints.HasSoftwareAt(address);
 
+    /// <summary>Whether the trap byte at <paramref name="address"/> is a `Z1` the target serves in
+    /// software (<see cref="IGdbTarget.ExecuteBreakpointsInSoftware"/>): its stop is a hwbreak.</summary>
+    public bool IsExecuteBreakpointInSoftwareAt(ulong address) => breakpoints.IsExecuteBreakpointInSoftware(address);
+
+    /// <summary>
+    /// Guest memory as gdb sees it: the original bytes where this session's trap bytes are (for
+    /// a target that must run or decode the instruction under a breakpoint). Bytes read.
+    /// </summary>
+    public int ReadOriginalMemory(ulong address, Span<byte> into)
+    {
+        int read = Math.Clamp(target.ReadMemory(address, into), 0, into.Length);
+        breakpoints.HideInserted(address, into[..read]);
+        return read;
+    }
+
     /// <summary>The guest exited with <paramref name="status"/> while gdb waited: sends W and ends the session.</summary>
     public void Exited(int status) => Finish($"W{status & 0xFF:x2}");
 
@@ -173,6 +189,14 @@ public sealed partial class GdbSession : IDisposable
         }
         s.Append("thread:01;");
         return s.ToString();
+    }
+
+    /// <summary>An `O` packet: text for gdb's console, hex-encoded, sent while gdb waits for a stop reply.</summary>
+    internal static string ConsoleOutput(string message)
+    {
+        var bytes = Encoding.UTF8.GetBytes(message.EndsWith('\n') ? message : message + "\n");
+        // Bounded: the packet must fit the size we announced (hex doubles it).
+        return "O" + Convert.ToHexStringLower(bytes, 0, Math.Min(bytes.Length, 4000));
     }
 
     public void Dispose() => channel.Dispose();

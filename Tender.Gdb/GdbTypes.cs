@@ -43,9 +43,10 @@ public enum StopReason
 /// <summary>
 /// A stop. Signal numbers are Linux's (SIGTRAP 5, SIGINT 2, SIGSEGV 11, SIGFPE 8, SIGILL 4); 0 means
 /// the reason's usual one. <paramref name="WatchKind"/> is "watch", "rwatch" or "awatch" (null: from
-/// the watchpoint set at <paramref name="WatchAddress"/>).
+/// the watchpoint set at <paramref name="WatchAddress"/>). <paramref name="Message"/>, if any, is
+/// printed on gdb's console (an `O` packet) before the stop reply: why a step was not done, say.
 /// </summary>
-public readonly record struct StopEvent(StopReason Reason, int Signal, ulong WatchAddress = 0, string? WatchKind = null);
+public readonly record struct StopEvent(StopReason Reason, int Signal, ulong WatchAddress = 0, string? WatchKind = null, string? Message = null);
 
 /// <summary>What a debug-register slot watches.</summary>
 public enum WatchKind { Execute, Write, Read, Access }

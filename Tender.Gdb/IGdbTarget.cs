@@ -18,4 +18,17 @@ public interface IGdbTarget
 
     /// <summary>Programs the complete set (called whenever it changes); false if the target refuses.</summary>
     bool SetHardwareBreakpoints(IReadOnlyList<(ulong Address, WatchKind Kind, int Length)> set);
+
+    /// <summary>
+    /// The one-byte instruction a software breakpoint writes: int3 (0xCC) unless the target stops
+    /// the guest another way (hlt, 0xF4, for a guest that owns its IDT on a host whose guest
+    /// debugging does not work). Reads still show gdb the original bytes.
+    /// </summary>
+    byte SoftwareBreakpointInstruction => 0xCC;
+
+    /// <summary>
+    /// True where the target has no working debug registers: a `Z1` (gdb's hbreak) is then kept
+    /// as a software breakpoint (the trap byte above) instead of a debug register, and needs no slot.
+    /// </summary>
+    bool ExecuteBreakpointsInSoftware => false;
 }

@@ -111,6 +111,7 @@ internal sealed class KvmVcpu(Vcpu vcpu, KvmMachine machine) : IVcpu, IVcpuDebug
             VmExitReason.Io => VcpuExitKind.Io,
             VmExitReason.Mmio => VcpuExitKind.Mmio,
             VmExitReason.Interrupted => VcpuExitKind.Interrupted,
+            VmExitReason.Hlt => VcpuExitKind.Halt,
             VmExitReason.Debug when DecodeDebugExit() => VcpuExitKind.Debug,
             _ => VcpuExitKind.Other,
         };

@@ -22,6 +22,13 @@ public enum VcpuExitKind
     /// it again retries the store. <see cref="IVcpu.DescribeExit"/> says what.
     /// </summary>
     HostWriteFault,
+    /// <summary>
+    /// The guest executed hlt and the platform stopped there (KVM with no in-kernel interrupt
+    /// controller: KVM_EXIT_HLT), RIP after the hlt. A guest's own hlt ends the run as a crash
+    /// (<see cref="IVcpu.DescribeExit"/> says what); a debugger may use hlt as its trap byte
+    /// where the platform's guest debugging does not reach the guest (docs/debugging.md).
+    /// </summary>
+    Halt,
     /// <summary>Anything else, which ends the guest: <see cref="IVcpu.DescribeExit"/> says what.</summary>
     Other,
 }

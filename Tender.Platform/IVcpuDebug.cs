@@ -42,7 +42,8 @@ public interface IVcpuDebug
     /// Whether the debug registers given to <see cref="Enable"/> fire (ptrace; KVM on a host that
     /// supports guest debugging). False on a nested PVM host, where neither KVM_SET_GUEST_DEBUG nor
     /// the guest's own DR0-DR7 do anything: the run loop then watches stores by write-protecting
-    /// the watched guest pages on the host instead (docs/debugging.md).
+    /// the watched guest pages on the host instead, and for a guest that owns its IDT (Solo5
+    /// mode) uses hlt bytes for breakpoints and steps (docs/debugging.md).
     /// </summary>
     bool HasDebugRegisters { get; }
 

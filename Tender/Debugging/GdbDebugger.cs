@@ -56,12 +56,15 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
             GuestStopKind.Initial => new StopEvent(StopReason.Initial, 5),
             // An int3 gdb did not write is the guest's own: a plain SIGTRAP.
             GuestStopKind.Breakpoint when !_session.HasSoftwareBreakpointAt(_access.ReadRegisters().Rip) => new StopEvent(StopReason.Signal, 5),
+            // gdb's hbreak served by a trap byte (no debug registers): reported as what gdb asked for.
+            GuestStopKind.Breakpoint when _session.IsExecuteBreakpointInSoftwareAt(_access.ReadRegisters().Rip) => new StopEvent(StopReason.HardwareBreakpoint, 5),
             GuestStopKind.Breakpoint => new StopEvent(StopReason.Breakpoint, 5),
             GuestStopKind.SingleStep => new StopEvent(StopReason.SingleStep, 5),
             GuestStopKind.HardwareBreakpoint when stop.WatchAddress is ulong watched => new StopEvent(StopReason.Watchpoint, 5, watched),
             GuestStopKind.HardwareBreakpoint when IsWatch(stop.Slot) => new StopEvent(StopReason.Watchpoint, 5, _debugRegisters[stop.Slot]),
             GuestStopKind.HardwareBreakpoint => new StopEvent(StopReason.HardwareBreakpoint, 5),
             GuestStopKind.Interrupt => new StopEvent(StopReason.Interrupt, 2),
+            GuestStopKind.StepRefused => new StopEvent(StopReason.Signal, stop.Signal, Message: stop.Message),
             _ => new StopEvent(StopReason.Signal, stop.Signal),
         };
         var resume = _session.Stopped(ev);
@@ -89,6 +92,8 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
     private bool IsWatch(int slot) => slot is >= 0 and < 4 && _debugRegisters.Length == 5 && ((_debugRegisters[4] >> (16 + 4 * slot)) & 3) != 0;
 
     public bool OwnsBreakpointAt(ulong address) => _session.HasSoftwareBreakpointAt(address);
+
+    public int ReadProgramMemory(ulong address, Span<byte> into) => _session.ReadOriginalMemory(address, into);
 
     public void WatchForInterrupts(Action interrupt)
     {
@@ -139,6 +144,11 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
 
     public int HardwareSlots => 4;
 
+    public byte SoftwareBreakpointInstruction => _access.BreakpointInstruction;
+
+    /// <summary>No working debug registers (KVM on a nested PVM host): gdb's hbreak is a software breakpoint.</summary>
+    public bool ExecuteBreakpointsInSoftware => !_access.HasDebugRegisters;
+
     public bool SetHardwareBreakpoints(IReadOnlyList<(ulong Address, WatchKind Kind, int Length)> set)
     {
         if (set.Count > 4) return false;
@@ -146,8 +156,8 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
         if (!_access.HasDebugRegisters)
         {
             // No debug registers (KVM on a nested PVM host): stores are caught by write-protecting
-            // the watched pages (the run loop's PageWatcher). Loads cannot be caught that way, and
-            // a hardware breakpoint is refused: gdb's `break` (a software one) does that job.
+            // the watched pages (the run loop's PageWatcher). Loads cannot be caught that way;
+            // execute breakpoints never come here (ExecuteBreakpointsInSoftware).
             if (set.Any(w => w.Kind != WatchKind.Write)) return false;
             if (_access.PageWatchRefusal is string why)
             {

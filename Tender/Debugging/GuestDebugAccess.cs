@@ -23,6 +23,12 @@ internal sealed class GuestDebugAccess(IVcpu vcpu, IVcpuDebug debug, GuestMemory
         return r;
     }
 
+    /// <summary>
+    /// The byte a software breakpoint writes: int3, or hlt where int3 would go to the guest's own
+    /// IDT and nothing intercepts it (a Solo5-mode guest under KVM without guest debugging).
+    /// </summary>
+    public byte BreakpointInstruction { get; set; } = 0xCC;
+
     /// <summary>Whether the platform's debug registers fire (<see cref="IVcpuDebug.HasDebugRegisters"/>).</summary>
     public bool HasDebugRegisters => debug.HasDebugRegisters;
 

@@ -12,12 +12,15 @@ internal enum GuestStopKind
     Interrupt,
     /// <summary>A CPU exception: the guest cannot go on; continuing ends the run with the crash report.</summary>
     Fault,
+    /// <summary>A step the tender could not do (<see cref="GuestStop.Message"/> says why); the guest has not moved.</summary>
+    StepRefused,
 }
 
-/// <param name="Signal">the Linux signal gdb is told (SIGTRAP 5, SIGINT 2, SIGSEGV 11, …)</param>
+/// <param name="Signal">the signal gdb is told, by number in the remote protocol (GDB's own numbering, the same as Linux's for SIGTRAP 5, SIGINT 2, SIGSEGV 11, SIGFPE 8, SIGILL 4; SIGSTOP is 17 there)</param>
 /// <param name="Slot">the debug register of a hardware stop, else -1</param>
 /// <param name="WatchAddress">for a watchpoint caught without debug registers (Slot -1): the watched address the store touched</param>
-internal sealed record GuestStop(GuestStopKind Kind, int Signal, int Slot = -1, ulong? WatchAddress = null);
+/// <param name="Message">for the debugger's console: why a step was refused</param>
+internal sealed record GuestStop(GuestStopKind Kind, int Signal, int Slot = -1, ulong? WatchAddress = null, string? Message = null);
 
 internal enum DebugResumeKind { Continue, Step, Kill, Detach }
 
@@ -46,6 +49,10 @@ internal interface IGuestDebugger : IDisposable
     /// <summary>Whether the int3 at <paramref name="address"/> is one the debugger wrote (then the
     /// stop is reported at its address and the original instruction runs on resume).</summary>
     bool OwnsBreakpointAt(ulong address);
+
+    /// <summary>Guest memory as the program has it: the original bytes where the debugger's
+    /// breakpoints are (to decode the instruction a step runs). Bytes read.</summary>
+    int ReadProgramMemory(ulong address, Span<byte> into);
 
     /// <summary>Starts watching for the debugger's interrupt while the guest runs (calls <paramref name="interrupt"/>).</summary>
     void WatchForInterrupts(Action interrupt);

@@ -106,7 +106,7 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
         using var ring = ringSpace == 0 ? null : StartRing(ram, ringAddress, setup.GuestAccess, devices, tracer);
         using var stopKicksVcpu = stop.Attach(vcpu); // ends before the vCPU is disposed
         _platform = machine.PlatformName;
-        using var debugger = AttachDebugger(vcpu, ram, setup.ReadOnlyMemory,
+        using var debugger = AttachDebugger(vcpu, ram, setup.ReadOnlyMemory, setup.FaultReporter?.CanResume == true,
             setup.FaultReporter?.CanResume != true ? $"{mode.Name} mode has no fault stub of the tender's to step a store through"
             : ring is not null ? "the network ring's I/O thread writes guest memory"
             : !pci.IsEmpty ? "a PCI device's pump writes guest memory" : null);
@@ -135,15 +135,25 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
     private const ulong TrapFlag = 1UL << 8, ResumeFlag = 1UL << 16;
     private Debugging.GuestDebugAccess? _debugAccess;
     private Debugging.PageWatcher? _pageWatcher;
+    /// <summary>Breakpoints and steps by hlt bytes, where nothing else stops the guest (<see cref="Debugging.HaltSteps"/>); else null.</summary>
+    private Debugging.HaltSteps? _haltSteps;
     private volatile bool _debuggerInterrupt;
 
     /// <summary>The debugger --gdb (or a test) asked for, attached before the sandbox; null: none.</summary>
-    private Debugging.IGuestDebugger? AttachDebugger(IVcpu vcpu, GuestMemory ram, IReadOnlyList<ReadOnlyRange> readOnly, string? pageWatchRefusal)
+    private Debugging.IGuestDebugger? AttachDebugger(IVcpu vcpu, GuestMemory ram, IReadOnlyList<ReadOnlyRange> readOnly, bool faultStubResumes, string? pageWatchRefusal)
     {
         if (options.AttachDebugger is null && options.GdbEndpoint is null) return null;
         if (vcpu is not IVcpuDebug debug) throw new TenderException($"the {_platform} platform cannot be debugged");
         _debugAccess = new Debugging.GuestDebugAccess(vcpu, debug, ram, readOnly) { PageWatchRefusal = pageWatchRefusal };
         if (!debug.HasDebugRegisters) _pageWatcher = new Debugging.PageWatcher(debug, ram, readOnly);
+        if (!debug.StepsReliably && !debug.HasDebugRegisters && !faultStubResumes)
+        {
+            // A guest that owns its IDT (Solo5 mode) on a host where KVM's guest debugging does
+            // nothing: int3 and RFLAGS.TF would go to the guest's own handlers. A hlt exits to
+            // the tender instead, so breakpoints and steps are hlt bytes (docs/debugging.md).
+            _debugAccess.BreakpointInstruction = Debugging.HaltSteps.Hlt;
+            _haltSteps = new Debugging.HaltSteps(_debugAccess);
+        }
         _debugger = options.AttachDebugger is { } attach ? attach(_debugAccess) : Debugging.GdbDebugger.Listen(options.GdbEndpoint!, _debugAccess);
         return _debugger;
     }
@@ -157,7 +167,31 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
         var debugger = _debugger!;
         var debug = (IVcpuDebug)vcpu;
         _pageWatcher?.Disarm(); // gdb reads and writes the stopped guest's memory freely
+        _haltSteps?.Finish(); // a step the guest did not finish (Ctrl-C, a fault): its trap bytes out
         var resume = debugger.OnStop(stop);
+        while (_haltSteps is not null && stop.Kind != Debugging.GuestStopKind.Fault
+               && (resume == Debugging.DebugResumeKind.Step
+                   || resume == Debugging.DebugResumeKind.Continue && debugger.OwnsBreakpointAt(vcpu.GetRegisters().Rip)))
+        {
+            // Stepping with hlt bytes at the instruction's successors; continuing from a
+            // breakpoint steps over it that way first. Done without running (jmp $) or refused:
+            // the debugger is told at once and answers again.
+            bool step = resume == Debugging.DebugResumeKind.Step;
+            var start = _haltSteps.Begin((address, into) => debugger.ReadProgramMemory(address, into), debugger.OwnsBreakpointAt, thenContinue: !step, out string? message);
+            if (start == Debugging.StepStart.Running)
+            {
+                if (_pageWatcher is not null && !_pageWatcher.Arm(debugger.PageWatches))
+                    Serilog.Log.Warning("gdb: a watched address is not in writable guest RAM; its watchpoint is not armed");
+                debug.Enable(false, debugger.DebugRegisters);
+                return null;
+            }
+            if (start == Debugging.StepStart.Refused) Serilog.Log.Warning("{Message}", message);
+            stop = start == Debugging.StepStart.Refused
+                // SIGSTOP (17 in gdb's remote numbering): gdb stops, also in a `step` over many instructions.
+                ? new Debugging.GuestStop(Debugging.GuestStopKind.StepRefused, Signal: 17, Message: "tender: " + message)
+                : new Debugging.GuestStop(step ? Debugging.GuestStopKind.SingleStep : Debugging.GuestStopKind.Breakpoint, Signal: 5);
+            resume = debugger.OnStop(stop);
+        }
         _trapFlagStep = false;
         if (resume is Debugging.DebugResumeKind.Continue or Debugging.DebugResumeKind.Step && _pageWatcher is not null
             && !_pageWatcher.Arm(debugger.PageWatches))
@@ -399,6 +433,23 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
                         _ => Debugging.GuestStopKind.HardwareBreakpoint,
                     };
                     if (DebugStop(vcpu, new Debugging.GuestStop(kind, Signal: 5, d.Slot)) is RunOutcome killed) return killed;
+                    continue;
+                }
+                case VcpuExitKind.Halt when _haltSteps is not null && _debugger is not null:
+                {
+                    // hlt exits with RIP after it. One of a step's trap bytes, or a breakpoint:
+                    // the guest stops on that address. Else it is the guest's own hlt, a crash as without a debugger.
+                    var regs = vcpu.GetRegisters();
+                    ulong at = regs.Rip - 1;
+                    bool stepping = _haltSteps.Active, stepTrap = _haltSteps.IsTrap(at), thenContinue = _haltSteps.ThenContinue;
+                    _haltSteps.Finish();
+                    bool breakpoint = _debugger.OwnsBreakpointAt(at);
+                    if (!stepTrap && !breakpoint) return Crash(vcpu, vcpu.DescribeExit(), []);
+                    regs.Rip = at;
+                    ((IVcpuDebug)vcpu).SetRegisters(regs);
+                    if (thenContinue && !breakpoint) continue; // stepped over the breakpoint it continued from
+                    var kind = stepping && !thenContinue ? Debugging.GuestStopKind.SingleStep : Debugging.GuestStopKind.Breakpoint;
+                    if (DebugStop(vcpu, new Debugging.GuestStop(kind, Signal: 5)) is RunOutcome killed) return killed;
                     continue;
                 }
                 case VcpuExitKind.HostWriteFault when _pageWatcher?.IsArmed == true && _debugger is not null && !_watchStoreStep:

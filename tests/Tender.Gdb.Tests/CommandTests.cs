@@ -180,6 +180,46 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public void Z0_writes_the_targets_own_trap_byte_and_reads_still_show_the_original()
+    {
+        Target.TrapByte = 0xF4; // hlt: what the tender writes for a Solo5-mode guest under KVM without guest debugging
+        Target.Memory[0x1010] = 0x55;
+        Assert.Equal("OK", wire.Ask("Z0,401010,1"));
+        Assert.Equal(0xF4, Target.At(0x401010));
+        Assert.Equal("5590", wire.Ask("m401010,2"));
+        Assert.Equal("OK", wire.Ask("M401010,1:57"));
+        Assert.Equal(0xF4, Target.At(0x401010));
+        Assert.Equal("OK", wire.Ask("z0,401010,1"));
+        Assert.Equal(0x57, Target.At(0x401010));
+    }
+
+    [Fact]
+    public void Without_debug_registers_z1_is_a_trap_byte_sharing_its_address_with_a_z0()
+    {
+        Target.NoDebugRegisters = true;
+        Target.Memory[0x1020] = 0x41;
+        Assert.Equal("OK", wire.Ask("Z1,401020,1"));
+        Assert.Equal(0xCC, Target.At(0x401020));
+        Assert.Equal(0, Target.HardwareCalls); // no debug register touched
+        Assert.Equal("41", wire.Ask("m401020,1"));
+        // More than the four slots: none is used.
+        for (int i = 1; i <= 4; i++) Assert.Equal("OK", wire.Ask($"Z1,4010{0x20 + i * 8:x2},1"));
+        Assert.Equal("OK", wire.Ask("Z0,401020,1"));
+        Assert.Equal("OK", wire.Ask("z1,401020,1"));
+        Assert.Equal(0xCC, Target.At(0x401020)); // the Z0 still wants it
+        Assert.Equal("OK", wire.Ask("z0,401020,1"));
+        Assert.Equal(0x41, Target.At(0x401020));
+        Assert.Equal("OK", wire.Ask("z0,401020,1")); // nothing there any more: still OK, as for Z0
+        Assert.Equal("E22", wire.Ask("z1,401020,1")); // no such Z1 now
+        // Watchpoints still go to the target, which decides.
+        Assert.Equal("OK", wire.Ask("Z2,402000,4"));
+        Assert.Single(Target.Hardware);
+        Assert.Equal("OK", wire.Ask("D"));
+        Assert.True(runner.Join(TimeSpan.FromSeconds(10)));
+        for (int i = 1; i <= 4; i++) Assert.Equal(0x90, Target.At(0x401020 + (ulong)i * 8));
+    }
+
+    [Fact]
     public void A_breakpoint_where_the_target_refuses_the_write_is_an_error_and_not_recorded()
     {
         Target.Memory[0xF010] = 0x77;
@@ -209,6 +249,18 @@ public sealed class CommandTests : IDisposable
         Target.RefuseHardware = true;
         Assert.Equal("E22", wire.Ask("Z2,402020,4"));
         Assert.Equal(3, Target.Hardware.Count);
+    }
+
+    [Fact]
+    public void A_stop_with_a_message_sends_it_to_gdbs_console_before_the_stop_reply()
+    {
+        Target.RefuseStep = "tender: cannot step `iretq` at 0x401000";
+        wire.Send("s");
+        string console = wire.Receive(out string before);
+        Assert.Equal("+", before);
+        Assert.Equal("O" + Convert.ToHexStringLower(System.Text.Encoding.UTF8.GetBytes("tender: cannot step `iretq` at 0x401000\n")), console);
+        Assert.Equal("T11thread:01;", wire.Receive());
+        Assert.Equal(FakeTarget.Entry, Target.Registers.Rip);
     }
 
     [Fact]

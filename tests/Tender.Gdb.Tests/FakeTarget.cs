@@ -70,5 +70,14 @@ internal sealed class FakeTarget : IGdbTarget
         return true;
     }
 
+    /// <summary>The trap byte a software breakpoint writes (a target may choose hlt over int3).</summary>
+    public byte TrapByte = 0xCC;
+    /// <summary>A target without debug registers: Z1 becomes a trap byte.</summary>
+    public bool NoDebugRegisters;
+    public byte SoftwareBreakpointInstruction => TrapByte;
+    /// <summary>When set, the runner refuses a step as the tender does for an instruction it cannot step: a SIGSTOP stop (17 in gdb's numbering) with this message, RIP unchanged.</summary>
+    public volatile string? RefuseStep;
+    public bool ExecuteBreakpointsInSoftware => NoDebugRegisters;
+
     public byte At(ulong address) => Memory[address - Base];
 }

@@ -54,6 +54,17 @@ public class RealGdbTests
         return new Session(stdout.Result + stderr.Result, runner);
     }
 
+    /// <summary>A step the tender cannot do (a Solo5-mode guest's iretq under KVM without guest
+    /// debugging): gdb prints the reason and stops with SIGSTOP where it was.</summary>
+    [Fact]
+    public void A_refused_step_shows_its_reason_and_stops_gdb_with_sigstop()
+    {
+        var s = Gdb(t => t.RefuseStep = "tender: cannot step `iretq` at 0x401000", "stepi", "info registers rip");
+        Assert.Contains("tender: cannot step `iretq` at 0x401000", s.Output);
+        Assert.Contains("Program received signal SIGSTOP", s.Output);
+        Assert.Matches(@"rip\s+0x401000\s+0x401000", s.Output);
+    }
+
     [Fact]
     public void Info_registers_shows_the_targets_registers()
     {

@@ -64,6 +64,8 @@ internal sealed class Runner : IDisposable
     private StopEvent? Run(Resume resume)
     {
         ref var r = ref Target.Registers;
+        if (resume.Kind == ResumeKind.Step && Target.RefuseStep is string why)
+            return new StopEvent(StopReason.Signal, 17, Message: why);
         if (resume.Kind == ResumeKind.Step)
         {
             r.Rip++;

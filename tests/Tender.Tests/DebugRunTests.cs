@@ -37,18 +37,43 @@ public sealed class DebugRunTests
         public IReadOnlyList<(ulong Address, int Length)> PageWatches => [];
         public void WatchForInterrupts(Action interrupt) { }
         public readonly HashSet<ulong> Breakpoints = [];
-        public bool OwnsBreakpointAt(ulong address) => Breakpoints.Contains(address);
+        public bool OwnsBreakpointAt(ulong address) => Breakpoints.Contains(address) || Originals.ContainsKey(address);
+        /// <summary>Breakpoints set with <see cref="Insert"/>: address → the byte under the trap byte.</summary>
+        public readonly Dictionary<ulong, byte> Originals = [];
+
+        /// <summary>A breakpoint as gdb's stub sets it: the platform's trap byte, the original kept.</summary>
+        public void Insert(ulong address)
+        {
+            Span<byte> one = stackalloc byte[1];
+            Assert.Equal(1, access.ReadMemory(address, one));
+            Assert.Equal(1, access.WriteMemory(address, [access.BreakpointInstruction]));
+            Originals[address] = one[0];
+        }
+
+        public void Remove(ulong address)
+        {
+            Assert.Equal(1, access.WriteMemory(address, [Originals[address]]));
+            Originals.Remove(address);
+        }
+        public int ReadProgramMemory(ulong address, Span<byte> into)
+        {
+            int n = access.ReadMemory(address, into);
+            foreach (var (at, original) in Originals)
+                if (at >= address && at - address < (ulong)n) into[(int)(at - address)] = original;
+            return n;
+        }
         public void Dispose() { }
     }
 
-    private static RunOutcome Run(string elf, Func<GuestDebugAccess, ScriptedDebugger> attach, out ScriptedDebugger debugger)
+    private static RunOutcome Run(string elf, Func<GuestDebugAccess, ScriptedDebugger> attach, out ScriptedDebugger debugger, params string[] arguments)
     {
         ScriptedDebugger? made = null;
         using var stop = new StopController();
         var options = new RunOptions
         {
             KernelPath = elf,
-            MemoryMiB = 8,
+            MemoryMiB = arguments.Length == 0 ? 8UL : 32UL,
+            GuestArguments = arguments,
             Platform = TestPlatform.Current == "process" ? PlatformChoice.Process : PlatformChoice.Kvm,
             AttachDebugger = a => made = attach(a),
         };
@@ -138,5 +163,194 @@ public sealed class DebugRunTests
         var outcome = Run(fault, a => new ScriptedDebugger(a, script), out var debugger);
         Assert.Equal(RunOutcome.Crash, outcome.ExitCode);
         Assert.Equal(RunOutcome.Crash, debugger.ExitCode);
+    }
+
+    /// <summary>The length of the instruction at <paramref name="address"/>, as the program has it.</summary>
+    private static int InstructionLength(ScriptedDebugger d, ulong address)
+    {
+        var code = new byte[15];
+        Assert.Equal(15, d.ReadProgramMemory(address, code));
+        var decoder = Iced.Intel.Decoder.Create(64, new Iced.Intel.ByteArrayCodeReader(code), address);
+        decoder.Decode(out var instruction);
+        Assert.False(instruction.IsInvalid);
+        return instruction.Length;
+    }
+
+    /// <summary>
+    /// The Solo5-mode probe (CPL 0, its own IDT) stepped with a breakpoint on the next instruction
+    /// (where steps are hlt bytes, the step's trap merges with it), stopped at a breakpoint on
+    /// `halt`, stepped from there once it is removed, and continued to its status. The breakpoint
+    /// byte is the platform's (hlt under KVM without guest debugging, else int3).
+    /// </summary>
+    [GuestFact]
+    public void A_solo5_guest_is_stepped_and_stopped_at_breakpoints()
+    {
+        string elf = Tender.Tests.Solo5.Solo5Guests.Probe;
+        ulong start = Symbol(elf, "_start"), halt = Symbol(elf, "halt");
+        ulong next = 0;
+        ScriptedDebugger? self = null;
+        var script = new Queue<Step>([
+            (stop, a) =>
+            {
+                Assert.Equal(GuestStopKind.Initial, stop.Kind);
+                Assert.Equal(start, a.ReadRegisters().Rip);
+                next = start + (ulong)InstructionLength(self!, start);
+                self!.Insert(next);
+                return DebugResumeKind.Step;
+            },
+            (stop, a) =>
+            {
+                Assert.Equal(GuestStopKind.SingleStep, stop.Kind);
+                Assert.Equal(next, a.ReadRegisters().Rip);
+                self!.Remove(next);
+                self.Insert(halt);
+                return DebugResumeKind.Continue;
+            },
+            (stop, a) =>
+            {
+                Assert.Equal(GuestStopKind.Breakpoint, stop.Kind);
+                Assert.Equal(halt, a.ReadRegisters().Rip);
+                Assert.Equal(7UL, a.ReadRegisters().Rdi); // halt(7, 0)
+                self!.Remove(halt);
+                next = halt + (ulong)InstructionLength(self, halt);
+                return DebugResumeKind.Step;
+            },
+            (stop, a) =>
+            {
+                Assert.Equal(GuestStopKind.SingleStep, stop.Kind);
+                Assert.Equal(next, a.ReadRegisters().Rip);
+                return DebugResumeKind.Continue;
+            },
+        ]);
+        var outcome = Run(elf, a => self = new ScriptedDebugger(a, script), out var debugger, "halt", "7");
+        Assert.Equal(7, outcome.ExitCode);
+        Assert.Equal(7, debugger.ExitCode);
+        Assert.Empty(script);
+    }
+
+    /// <summary>
+    /// Continuing from a breakpoint at RIP, without taking it out first. Where breakpoints are hlt
+    /// bytes the tender steps over it itself (its original instruction runs) and the guest stops at
+    /// the next breakpoint, the first one still in; with int3 (where the CPU's own single step
+    /// and int3 work) the int3 runs and stops the guest at the same address again, as on a CPU.
+    /// </summary>
+    [GuestFact]
+    public void Continuing_from_a_breakpoint_at_rip()
+    {
+        string elf = Tender.Tests.Solo5.Solo5Guests.Probe;
+        ulong main = Symbol(elf, "guest_main"), halt = Symbol(elf, "halt");
+        bool hlt = false;
+        ScriptedDebugger? self = null;
+        var script = new Queue<Step>([
+            (stop, a) =>
+            {
+                hlt = a.BreakpointInstruction == 0xF4;
+                self!.Insert(main);
+                self.Insert(halt);
+                return DebugResumeKind.Continue;
+            },
+            (stop, a) =>
+            {
+                Assert.Equal(GuestStopKind.Breakpoint, stop.Kind);
+                Assert.Equal(main, a.ReadRegisters().Rip);
+                return DebugResumeKind.Continue; // the breakpoint stays
+            },
+            (stop, a) =>
+            {
+                Assert.Equal(GuestStopKind.Breakpoint, stop.Kind);
+                Assert.Equal(hlt ? halt : main, a.ReadRegisters().Rip);
+                Span<byte> one = stackalloc byte[1];
+                Assert.Equal(1, a.ReadMemory(main, one));
+                Assert.Equal(a.BreakpointInstruction, one[0]); // still armed
+                self!.Remove(main);
+                self.Remove(halt);
+                return DebugResumeKind.Continue;
+            },
+        ]);
+        var outcome = Run(elf, a => self = new ScriptedDebugger(a, script), out _, "halt", "7");
+        Assert.Equal(7, outcome.ExitCode);
+        Assert.Empty(script);
+    }
+
+    /// <summary>
+    /// A step of ud2 (the probe's `trap` command): where steps are hlt bytes it cannot be done (the
+    /// exception goes to the guest's own IDT), so the debugger gets a SIGSTOP stop saying so and the
+    /// guest has not moved; where the CPU steps, the #UD is the guest's fault.
+    /// </summary>
+    [GuestFact]
+    public void A_step_of_ud2_is_refused_where_steps_are_hlt_bytes()
+    {
+        string elf = Tender.Tests.Solo5.Solo5Guests.Probe;
+        ulong main = Symbol(elf, "guest_main");
+        ulong ud2 = 0;
+        bool hlt = false;
+        ScriptedDebugger? self = null;
+        var script = new Queue<Step>([
+            (stop, a) =>
+            {
+                hlt = a.BreakpointInstruction == 0xF4;
+                var code = new byte[0x1000];
+                int n = a.ReadMemory(main, code);
+                var decoder = Iced.Intel.Decoder.Create(64, new Iced.Intel.ByteArrayCodeReader(code, 0, n), main);
+                while (decoder.IP < main + (ulong)n - 15)
+                {
+                    decoder.Decode(out var i);
+                    if (i.Mnemonic == Iced.Intel.Mnemonic.Ud2) { ud2 = i.IP; break; }
+                }
+                Assert.NotEqual(0UL, ud2);
+                self!.Insert(ud2);
+                return DebugResumeKind.Continue;
+            },
+            (stop, a) =>
+            {
+                Assert.Equal(GuestStopKind.Breakpoint, stop.Kind);
+                Assert.Equal(ud2, a.ReadRegisters().Rip);
+                self!.Remove(ud2);
+                return DebugResumeKind.Step;
+            },
+            (stop, a) =>
+            {
+                if (hlt)
+                {
+                    Assert.Equal(GuestStopKind.StepRefused, stop.Kind);
+                    Assert.Equal(17, stop.Signal); // SIGSTOP as gdb numbers it
+                    Assert.Contains("cannot step `ud2`", stop.Message);
+                    Assert.Equal(ud2, a.ReadRegisters().Rip);
+                }
+                else Assert.Equal(GuestStopKind.Fault, stop.Kind);
+                return DebugResumeKind.Kill;
+            },
+        ]);
+        var outcome = Run(elf, a => self = new ScriptedDebugger(a, script), out _, "trap");
+        Assert.Equal(RunOutcome.KilledByDebugger, outcome.ExitCode);
+        Assert.Empty(script);
+    }
+
+    /// <summary>
+    /// A hlt the debugger did not put there is the guest's own, even where breakpoints are hlt
+    /// bytes: the guest stops with the crash it is (SIGSEGV) and continuing ends the run as one.
+    /// </summary>
+    [GuestFact]
+    public void A_hlt_the_debugger_did_not_write_is_the_guests_crash()
+    {
+        string elf = Tender.Tests.Solo5.Solo5Guests.Probe;
+        ulong main = Symbol(elf, "guest_main");
+        var script = new Queue<Step>([
+            (stop, a) =>
+            {
+                Assert.Equal(1, a.WriteMemory(main, [0xF4])); // not a breakpoint of the debugger's
+                return DebugResumeKind.Continue;
+            },
+            (stop, a) =>
+            {
+                Assert.Equal(GuestStopKind.Fault, stop.Kind);
+                Assert.Equal(11, stop.Signal);
+                return DebugResumeKind.Continue;
+            },
+        ]);
+        var outcome = Run(elf, a => new ScriptedDebugger(a, script), out var debugger, "halt", "7");
+        Assert.Equal(RunOutcome.Crash, outcome.ExitCode);
+        Assert.Equal(RunOutcome.Crash, debugger.ExitCode);
+        Assert.Empty(script);
     }
 }
