@@ -118,6 +118,13 @@ public sealed unsafe class GuestMemory : IDisposable
     /// <summary>Undoes <see cref="ProtectReadOnly"/> (a debugger writing a breakpoint into read-only text).</summary>
     public void ProtectReadWrite(ulong address, ulong length) => Protect(address, length, LibC.PROT_READ | LibC.PROT_WRITE);
 
+    /// <summary>
+    /// Makes the whole pages inaccessible on the host side, so any guest access there fails in KVM
+    /// (a debugger's read watchpoint without debug registers). The tender must open them again
+    /// (<see cref="ProtectReadWrite"/>) before it touches them itself.
+    /// </summary>
+    public void ProtectNone(ulong address, ulong length) => Protect(address, length, LibC.PROT_NONE);
+
     private void Protect(ulong address, ulong length, int protection)
     {
         const ulong page = 4096;

@@ -19,7 +19,7 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
     private volatile bool _disposed;
     private Thread? _watcher;
     private ulong[] _debugRegisters = [];
-    private (ulong Address, int Length)[] _pageWatches = [];
+    private PageWatch[] _pageWatches = [];
 
     private GdbDebugger(GuestDebugAccess access, Stream connection, Socket socket)
     {
@@ -86,7 +86,7 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
 
     public ReadOnlySpan<ulong> DebugRegisters => _debugRegisters;
 
-    public IReadOnlyList<(ulong Address, int Length)> PageWatches => _pageWatches;
+    public IReadOnlyList<PageWatch> PageWatches => _pageWatches;
 
     /// <summary>Whether debug register <paramref name="slot"/> watches data (DR7's R/W bits not 00, execution).</summary>
     private bool IsWatch(int slot) => slot is >= 0 and < 4 && _debugRegisters.Length == 5 && ((_debugRegisters[4] >> (16 + 4 * slot)) & 3) != 0;
@@ -155,16 +155,17 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
         if (set.Count == 0) { _debugRegisters = []; _pageWatches = []; return true; }
         if (!_access.HasDebugRegisters)
         {
-            // No debug registers (KVM on a nested PVM host): stores are caught by write-protecting
-            // the watched pages (the run loop's PageWatcher). Loads cannot be caught that way;
-            // execute breakpoints never come here (ExecuteBreakpointsInSoftware).
-            if (set.Any(w => w.Kind != WatchKind.Write)) return false;
+            // No debug registers (KVM on a nested PVM host): accesses are caught by protecting
+            // the watched pages on the host (the run loop's PageWatcher); execute breakpoints
+            // never come here (ExecuteBreakpointsInSoftware).
+            if (set.Any(w => w.Kind == WatchKind.Execute)) return false;
             if (_access.PageWatchRefusal is string why)
             {
                 Serilog.Log.Warning("gdb: watchpoint refused: {Why}", why);
                 return false;
             }
-            _pageWatches = set.Select(w => (w.Address, w.Length)).ToArray();
+            _pageWatches = set.Select(w => new PageWatch(w.Address, w.Length,
+                OnRead: w.Kind is WatchKind.Read or WatchKind.Access, OnWrite: w.Kind is WatchKind.Write or WatchKind.Access)).ToArray();
             return true;
         }
         var dr = new ulong[5];

@@ -52,15 +52,7 @@ internal sealed class HaltSteps(GuestDebugAccess access)
         ulong rip = regs.Rip;
         var code = new byte[15];
         int n = Math.Max(0, readProgram(rip, code));
-        ulong Value(Register r) => r switch
-        {
-            Register.RAX => regs.Rax, Register.RBX => regs.Rbx, Register.RCX => regs.Rcx, Register.RDX => regs.Rdx,
-            Register.RSI => regs.Rsi, Register.RDI => regs.Rdi, Register.RBP => regs.Rbp, Register.RSP => regs.Rsp,
-            Register.R8 => regs.R8, Register.R9 => regs.R9, Register.R10 => regs.R10, Register.R11 => regs.R11,
-            Register.R12 => regs.R12, Register.R13 => regs.R13, Register.R14 => regs.R14, Register.R15 => regs.R15,
-            Register.FS => sregs.Fs.Base, Register.GS => sregs.Gs.Base,
-            _ => 0,
-        };
+        var value = InstructionMemory.RegisterFile(regs, sregs);
         // The stack and jump tables as the program has them too (a breakpoint byte in a table is unlikely but hidden alike).
         bool Read(ulong address, Span<byte> into)
         {
@@ -69,7 +61,7 @@ internal sealed class HaltSteps(GuestDebugAccess access)
             buffer.CopyTo(into);
             return true;
         }
-        var plan = SoftwareStepper.Plan(code.AsSpan(0, n), rip, Value, Read);
+        var plan = SoftwareStepper.Plan(code.AsSpan(0, n), rip, value, Read);
         if (plan.Refusal is string why)
         {
             message = why;

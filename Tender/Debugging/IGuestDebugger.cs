@@ -44,7 +44,7 @@ internal interface IGuestDebugger : IDisposable
     /// Write watchpoints (address, length) the run loop serves by page protection, where the
     /// platform has no working debug registers; empty otherwise.
     /// </summary>
-    IReadOnlyList<(ulong Address, int Length)> PageWatches { get; }
+    IReadOnlyList<PageWatch> PageWatches { get; }
 
     /// <summary>Whether the int3 at <paramref name="address"/> is one the debugger wrote (then the
     /// stop is reported at its address and the original instruction runs on resume).</summary>

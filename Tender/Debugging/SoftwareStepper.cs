@@ -164,7 +164,8 @@ internal static class SoftwareStepper
         }
     }
 
-    private static ulong SegmentOrRegister(Register r, Func<Register, ulong> register) => r switch
+    /// <summary>A register's value as an address computation wants it: ES/CS/SS/DS bases are 0 in 64-bit mode, a sub-register is truncated.</summary>
+    internal static ulong SegmentOrRegister(Register r, Func<Register, ulong> register) => r switch
     {
         Register.ES or Register.CS or Register.SS or Register.DS => 0,
         Register.FS or Register.GS => register(r),

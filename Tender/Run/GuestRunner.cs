@@ -130,8 +130,8 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
     private Debugging.IGuestDebugger? _debugger;
     private IFaultReporter? _faults;
     private bool _trapFlagStep;
-    /// <summary>The TF step in progress lets one store through to a watched page (<see cref="Debugging.PageWatcher"/>).</summary>
-    private bool _watchStoreStep;
+    /// <summary>The TF step in progress lets one access through to a watched page (<see cref="Debugging.PageWatcher"/>).</summary>
+    private bool _watchAccessStep;
     private const ulong TrapFlag = 1UL << 8, ResumeFlag = 1UL << 16;
     private Debugging.GuestDebugAccess? _debugAccess;
     private Debugging.PageWatcher? _pageWatcher;
@@ -232,13 +232,13 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
         Debugging.GuestStop stop;
         ulong rip = fault.Rip;
         var frame = fault;
-        if (fault.Vector == 1 && _watchStoreStep)
+        if (fault.Vector == 1 && _watchAccessStep)
         {
-            // The store to a watched page has run: back to normal running, stopping only if it
-            // changed a watched range (and not at all when the user was stepping anyway: then
-            // the step's own stop follows).
-            _watchStoreStep = false;
-            ulong? changed = _pageWatcher!.CloseAfterStore();
+            // The access to a watched page has run: back to normal running, stopping only if it
+            // hit a watch (and not at all when the user was stepping anyway: then the step's own
+            // stop follows).
+            _watchAccessStep = false;
+            ulong? changed = _pageWatcher!.CloseAfterAccess();
             bool userStep = _trapFlagStep;
             frame = fault with { Rflags = fault.Rflags & ~TrapFlag };
             faults.TryResume(vcpu, frame, rip);
@@ -268,6 +268,14 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
         }
         faults.TryResume(vcpu, frame, rip);
         return DebugStop(vcpu, stop);
+    }
+
+    /// <summary>The memory the instruction at RIP touches, as the program has it (the debugger's breakpoint bytes hidden).</summary>
+    private static IReadOnlyList<Debugging.MemoryAccess>? DecodeAccesses(IVcpu vcpu, Debugging.IGuestDebugger debugger, CpuRegisters regs)
+    {
+        Span<byte> code = stackalloc byte[15];
+        int n = Math.Max(0, debugger.ReadProgramMemory(regs.Rip, code));
+        return Debugging.InstructionMemory.Accesses(code[..n], regs.Rip, Debugging.InstructionMemory.RegisterFile(regs, vcpu.GetSpecialRegisters()));
     }
 
     /// <summary>Tells an attached debugger how the run ended, and returns the outcome unchanged.</summary>
@@ -452,15 +460,16 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
                     if (DebugStop(vcpu, new Debugging.GuestStop(kind, Signal: 5)) is RunOutcome killed) return killed;
                     continue;
                 }
-                case VcpuExitKind.HostWriteFault when _pageWatcher?.IsArmed == true && _debugger is not null && !_watchStoreStep:
+                case VcpuExitKind.HostWriteFault when _pageWatcher?.IsArmed == true && _debugger is not null && !_watchAccessStep:
                 {
-                    // A store to a page protected for a watchpoint (or to text: then the step
-                    // faults again with the pages open, and that is the guest's crash).
-                    _pageWatcher.OpenForOneStore();
+                    // An access to a page protected for a watchpoint (or a store to text: then the
+                    // step faults again with the pages open, and that is the guest's crash).
                     var regs = vcpu.GetRegisters();
+                    var debugger = _debugger;
+                    _pageWatcher.OpenForOneAccess(() => DecodeAccesses(vcpu, debugger, regs));
                     regs.Rflags |= TrapFlag;
                     ((IVcpuDebug)vcpu).SetRegisters(regs);
-                    _watchStoreStep = true;
+                    _watchAccessStep = true;
                     continue;
                 }
                 case VcpuExitKind.Interrupted:

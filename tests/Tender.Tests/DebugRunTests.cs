@@ -34,7 +34,7 @@ public sealed class DebugRunTests
         public void OnExit(int exitCode) => ExitCode = exitCode;
         public ReadOnlySpan<ulong> DebugRegisters => Registers;
 
-        public IReadOnlyList<(ulong Address, int Length)> PageWatches => [];
+        public IReadOnlyList<Tender.Debugging.PageWatch> PageWatches => [];
         public void WatchForInterrupts(Action interrupt) { }
         public readonly HashSet<ulong> Breakpoints = [];
         public bool OwnsBreakpointAt(ulong address) => Breakpoints.Contains(address) || Originals.ContainsKey(address);

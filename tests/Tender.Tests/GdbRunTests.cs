@@ -73,6 +73,63 @@ public sealed class GdbRunTests
     }
 
     /// <summary>
+    /// `rwatch` and `awatch` stop the guest at the loads (and, for awatch, the read-modify-write)
+    /// of a watched word and nowhere else, although the word shares its page with another that is
+    /// stored to first: on the process platform and plain KVM through the debug registers, under
+    /// KVM on this nested PVM host through the page made inaccessible on the host and the faulting
+    /// instruction's decoded operands (docs/debugging.md).
+    /// </summary>
+    [GuestFact]
+    public async Task Read_and_access_watchpoints_stop_the_guest_at_each_access_of_the_watched_word()
+    {
+        string elf = TestGuests.Build("store");
+        string source = SymbolAddress(elf, "source"), total = SymbolAddress(elf, "total");
+
+        int port = FreePort();
+        using (var tender = TenderProcess.Start("run", "--mem=8", "--timeout=120s", $"--gdb={port}", elf))
+        {
+            string output = await RunGdb(port, elf, $"rwatch *(int *){source}", "continue", "info registers rip", "continue", "info registers rip", "delete", "continue");
+            Assert.Contains("Hardware read watchpoint 1", output);
+            Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(output, @"Value = 7").Count);
+            // Each stop is after its load: the first at the second load, the second at the add.
+            var rips = System.Text.RegularExpressions.Regex.Matches(output, @"rip +(0x[0-9a-f]+)").Select(m => m.Groups[1].Value).ToArray();
+            Assert.Equal(2, rips.Length);
+            Assert.NotEqual(rips[0], rips[1]);
+            Assert.Contains("exited normally", output);
+            var result = tender.WaitForExit();
+            Assert.True(result.ExitCode == 0, result + "\ngdb:\n" + output);
+        }
+
+        port = FreePort();
+        using (var tender = TenderProcess.Start("run", "--mem=8", "--timeout=120s", $"--gdb={port}", elf))
+        {
+            string output = await RunGdb(port, elf, $"awatch *(int *){total}", "continue", "delete", "continue");
+            Assert.Contains("Hardware access (read/write) watchpoint 1", output);
+            Assert.Matches(@"(Old value = 0\s+New value = 5)|(Value = 5)", output);
+            Assert.Contains("exited normally", output);
+            var result = tender.WaitForExit();
+            Assert.True(result.ExitCode == 0, result + "\ngdb:\n" + output);
+        }
+    }
+
+    private static string SymbolAddress(string elf, string name)
+    {
+        var nm = Process.Start(new ProcessStartInfo("nm", [elf]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+        string symbols = nm.StandardOutput.ReadToEnd();
+        nm.WaitForExit();
+        return "0x" + symbols.Split('\n').Single(l => l.EndsWith(" " + name, StringComparison.Ordinal)).Split(' ')[0];
+    }
+
+    private static async Task<string> RunGdb(int port, string elf, params string[] commands)
+    {
+        var g = Process.Start(GdbBatch(port, elf, commands))!;
+        var stdout = g.StandardOutput.ReadToEndAsync();
+        var stderr = g.StandardError.ReadToEndAsync();
+        Assert.True(g.WaitForExit(90_000), "gdb did not finish");
+        return await stdout + await stderr;
+    }
+
+    /// <summary>
     /// gdb's `hbreak` on a deprivileged-mode guest stops it there and it runs on to its end: a debug
     /// register where they fire (process platform, plain KVM), a software breakpoint where they do
     /// not (this nested PVM host), which gdb still sees as its hardware breakpoint.
