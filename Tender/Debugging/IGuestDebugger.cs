@@ -47,6 +47,13 @@ internal interface IGuestDebugger : IDisposable
     /// stop is reported at its address and the original instruction runs on resume).</summary>
     bool OwnsBreakpointAt(ulong address);
 
+    /// <summary>
+    /// The run is being stopped (--timeout, SIGTERM, SIGINT); any thread. A stop being served returns
+    /// at once (as a detach), and one that comes later is not served, so that the run loop sees the
+    /// request; the debugger is told the end if it waits for the guest, else its connection closes.
+    /// </summary>
+    void EndSession();
+
     /// <summary>Starts watching for the debugger's interrupt while the guest runs (calls <paramref name="interrupt"/>).</summary>
     void WatchForInterrupts(Action interrupt);
 }

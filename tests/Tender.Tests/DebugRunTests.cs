@@ -36,6 +36,7 @@ public sealed class DebugRunTests
 
         public IReadOnlyList<(ulong Address, int Length)> PageWatches => [];
         public void WatchForInterrupts(Action interrupt) { }
+        public void EndSession() { }
         public readonly HashSet<ulong> Breakpoints = [];
         public bool OwnsBreakpointAt(ulong address) => Breakpoints.Contains(address);
         public void Dispose() { }
