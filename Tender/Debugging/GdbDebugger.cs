@@ -17,6 +17,11 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
     private readonly GdbSession _session;
     private volatile bool _running;
     private volatile bool _disposed;
+    private readonly object _sessionGate = new();
+    /// <summary>The vCPU thread is inside the session, serving gdb at a stop.</summary>
+    private bool _serving;
+    /// <summary>The run is being stopped (<see cref="EndSession"/>): no stop is served any more.</summary>
+    private bool _ending;
     private Thread? _watcher;
     private ulong[] _debugRegisters = [];
     private PageWatch[] _pageWatches = [];
@@ -31,18 +36,37 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
     /// <summary>The connected socket's descriptor, for the sandbox's rules.</summary>
     public int SocketFd => (int)_socket.Handle;
 
-    public static GdbDebugger Listen(IPEndPoint endpoint, GuestDebugAccess access)
+    /// <summary>
+    /// Waits for gdb; null when the run is stopped first (--timeout, a signal): <paramref name="onStop"/>
+    /// registers an action a stop request calls, here closing the listening socket.
+    /// </summary>
+    public static GdbDebugger? Listen(IPEndPoint endpoint, GuestDebugAccess access, Func<Action, IDisposable> onStop)
     {
         Console.Error.WriteLine($"tender: waiting for gdb on {endpoint} (gdb app.elf -ex 'target remote {endpoint}')");
         Stream connection;
         Socket socket;
+        Socket listener;
         try
         {
-            connection = GdbServer.AcceptOne(endpoint, out socket);
+            listener = GdbServer.Listen(endpoint);
         }
         catch (SocketException e)
         {
             throw new TenderException($"--gdb: listening on {endpoint}: {e.Message}");
+        }
+        bool stopped = false;
+        using (listener)
+        using (onStop(() => { stopped = true; listener.Dispose(); }))
+        {
+            try
+            {
+                connection = GdbServer.Accept(listener, out socket);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                if (Volatile.Read(ref stopped)) return null;
+                throw new TenderException($"--gdb: accepting on {endpoint}: {e.Message}");
+            }
         }
         Serilog.Log.Information("gdb connected from {Peer}", socket.RemoteEndPoint);
         return new GdbDebugger(access, connection, socket);
@@ -67,7 +91,22 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
             GuestStopKind.StepRefused => new StopEvent(StopReason.Signal, stop.Signal, Message: stop.Message),
             _ => new StopEvent(StopReason.Signal, stop.Signal),
         };
-        var resume = _session.Stopped(ev);
+        lock (_sessionGate)
+        {
+            // The run is ending: gdb is not asked; the run loop ends the run and OnExit tells gdb,
+            // which waits for this stop.
+            if (_ending) return DebugResumeKind.Continue;
+            _serving = true;
+        }
+        Resume resume;
+        try
+        {
+            resume = _session.Stopped(ev);
+        }
+        finally
+        {
+            lock (_sessionGate) _serving = false;
+        }
         _running = true;
         return resume.Kind switch
         {
@@ -76,6 +115,27 @@ internal sealed class GdbDebugger : IGuestDebugger, IGdbTarget
             ResumeKind.Detach => DebugResumeKind.Detach,
             _ => DebugResumeKind.Continue,
         };
+    }
+
+    public void EndSession()
+    {
+        lock (_sessionGate)
+        {
+            _ending = true;
+            if (!_serving) return;
+            // gdb holds the guest stopped and the session waits for its next packet: closing the
+            // connection both wakes the session (a closed client is a detach: the int3s come out)
+            // and tells gdb the target is gone. Shutdown rather than close: the session's reader
+            // thread still reads this socket until Dispose.
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                Serilog.Log.Debug("gdb: shutting the connection down: {Message}", e.Message);
+            }
+        }
     }
 
     public void OnExit(int exitCode)

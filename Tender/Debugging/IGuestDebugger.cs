@@ -54,6 +54,13 @@ internal interface IGuestDebugger : IDisposable
     /// breakpoints are (to decode the instruction a step runs). Bytes read.</summary>
     int ReadProgramMemory(ulong address, Span<byte> into);
 
+    /// <summary>
+    /// The run is being stopped (--timeout, SIGTERM, SIGINT); any thread. A stop being served returns
+    /// at once (as a detach), and one that comes later is not served, so that the run loop sees the
+    /// request; the debugger is told the end if it waits for the guest, else its connection closes.
+    /// </summary>
+    void EndSession();
+
     /// <summary>Starts watching for the debugger's interrupt while the guest runs (calls <paramref name="interrupt"/>).</summary>
     void WatchForInterrupts(Action interrupt);
 }

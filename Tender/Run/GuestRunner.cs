@@ -110,6 +110,9 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
             setup.FaultReporter?.CanResume != true ? $"{mode.Name} mode has no fault stub of the tender's to step a store through"
             : ring is not null ? "the network ring's I/O thread writes guest memory"
             : !pci.IsEmpty ? "a PCI device's pump writes guest memory" : null);
+        // A --timeout or signal while gdb holds the guest stopped ends gdb's session, so the run ends
+        // (ends before the debugger is disposed).
+        using var stopEndsDebugSession = debugger is null ? null : stop.OnStopEndsDebugSession(debugger.EndSession);
         _dumper = dumper;
         _haltTrapFrame = setup.HaltTrapFrame;
         _dumpGuest = new CoreDumper.Guest(setup.AddressSpace, ram, Path.GetFileName(options.KernelPath),
@@ -154,7 +157,9 @@ internal sealed class GuestRunner(RunOptions options, StopController stop, Func<
             _debugAccess.BreakpointInstruction = Debugging.HaltSteps.Hlt;
             _haltSteps = new Debugging.HaltSteps(_debugAccess);
         }
-        _debugger = options.AttachDebugger is { } attach ? attach(_debugAccess) : Debugging.GdbDebugger.Listen(options.GdbEndpoint!, _debugAccess);
+        // A stop request while waiting for gdb ends the wait: the run then ends without a debugger.
+        _debugger = options.AttachDebugger is { } attach ? attach(_debugAccess)
+            : Debugging.GdbDebugger.Listen(options.GdbEndpoint!, _debugAccess, stop.OnStopEndsDebugSession);
         return _debugger;
     }
 

@@ -5,8 +5,8 @@ namespace Tender.Run;
 
 /// <summary>
 /// Stops a running guest from outside the vCPU thread: SIGINT, SIGTERM and --timeout. The first
-/// request wins and fixes the exit code; the vCPU is kicked out of KVM_RUN and a POLL sleep is cut
-/// short.
+/// request wins and fixes the exit code; the vCPU is kicked out of KVM_RUN, a POLL sleep is cut
+/// short, and a gdb session holding the stopped guest is ended.
 ///
 /// A signal can arrive at any moment, including after the run ended on its own while the vCPU and
 /// the poller are being torn down. So the vCPU and the wake-up action are held only for the scope
@@ -24,6 +24,7 @@ internal sealed class StopController : IDisposable
     private RunOutcome? _outcome;
     private Timer? _timer;
     private Action? _wakeSleepers;
+    private Action? _endDebugSession;
 
     /// <summary>Why the run was stopped, or null while it was not.</summary>
     public RunOutcome? Outcome => Volatile.Read(ref _outcome);
@@ -63,6 +64,21 @@ internal sealed class StopController : IDisposable
     }
 
     /// <summary>
+    /// Called on a stop request (not on <see cref="Interrupt"/>), until the returned scope ends: ends
+    /// the debugger's session, which may hold the vCPU thread serving gdb while the guest is
+    /// stopped — the run loop then sees the request. End the scope before disposing the debugger.
+    /// </summary>
+    public IDisposable OnStopEndsDebugSession(Action end)
+    {
+        lock (_gate)
+        {
+            _endDebugSession = end;
+            if (_outcome is not null) end();
+        }
+        return new Scope(this, () => _endDebugSession = null);
+    }
+
+    /// <summary>
     /// The vCPU to kick, until the returned scope ends (a request made before is applied at once).
     /// End the scope before disposing the vCPU.
     /// </summary>
@@ -84,6 +100,7 @@ internal sealed class StopController : IDisposable
             Volatile.Write(ref _outcome, outcome);
             _stopped.Set();
             _wakeSleepers?.Invoke();
+            _endDebugSession?.Invoke();
             _vcpu?.Kick();
         }
     }
@@ -138,6 +155,7 @@ internal sealed class StopController : IDisposable
             _disposed = true;
             _vcpu = null;
             _wakeSleepers = null;
+            _endDebugSession = null;
         }
         _stopped.Dispose();
     }

@@ -22,7 +22,7 @@ public sealed class GdbTests
     }
 
     /// <summary>The tender, started with --gdb on a free port, once it listens.</summary>
-    private sealed class DebuggedTender : IDisposable
+    internal sealed class DebuggedTender : IDisposable
     {
         private readonly Process _process;
         private readonly StringBuilder _out = new();
@@ -62,7 +62,8 @@ public sealed class GdbTests
         }
     }
 
-    private static string Gdb(string elf, int port, params string[] commands)
+    /// <summary>gdb in batch mode on <paramref name="elf"/>, connected to <paramref name="port"/>: its output.</summary>
+    internal static string Gdb(string elf, int port, params string[] commands)
     {
         var args = new List<string> { "-batch", "-nx", "-ex", "set pagination off", "-ex", $"target remote 127.0.0.1:{port}" };
         foreach (string c in commands) { args.Add("-ex"); args.Add(c); }

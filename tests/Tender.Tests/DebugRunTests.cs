@@ -36,6 +36,7 @@ public sealed class DebugRunTests
 
         public IReadOnlyList<Tender.Debugging.PageWatch> PageWatches => [];
         public void WatchForInterrupts(Action interrupt) { }
+        public void EndSession() { }
         public readonly HashSet<ulong> Breakpoints = [];
         public bool OwnsBreakpointAt(ulong address) => Breakpoints.Contains(address) || Originals.ContainsKey(address);
         /// <summary>Breakpoints set with <see cref="Insert"/>: address → the byte under the trap byte.</summary>

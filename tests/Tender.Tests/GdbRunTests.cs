@@ -195,6 +195,118 @@ public sealed class GdbRunTests
         Assert.True(result.ExitCode == 7, result + "\ngdb:\n" + output);
     }
 
+    /// <summary>
+    /// gdb holds the looping guest stopped at a breakpoint (on lib_puts_cstr, before it prints), then
+    /// runs a shell that leaves a marker file and sleeps, keeping the guest stopped meanwhile.
+    /// </summary>
+    private sealed class HeldGuest : IDisposable
+    {
+        private const int GdbSleepSeconds = 15;
+        private readonly string _marker = Path.Combine(Path.GetTempPath(), $"tender-gdb-held-{Guid.NewGuid():N}");
+        private readonly Process _gdb;
+        private readonly Task<string> _stdout, _stderr;
+
+        public HeldGuest(string timeout)
+        {
+            string elf = TestGuests.Build("loop");
+            int port = FreePort();
+            Tender = TenderProcess.Start("run", "--mem=8", $"--timeout={timeout}", $"--gdb={port}", elf);
+            _gdb = Process.Start(GdbBatch(port, elf, "break lib_puts_cstr", "continue",
+                $"shell touch {_marker}; sleep {GdbSleepSeconds}", "info registers rip"))!;
+            _stdout = _gdb.StandardOutput.ReadToEndAsync();
+            _stderr = _gdb.StandardError.ReadToEndAsync();
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(_marker))
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90) && !_gdb.HasExited, "gdb did not stop the guest:\n" + Tender.StdoutSoFar);
+                Thread.Sleep(20);
+            }
+            Held = Stopwatch.StartNew();
+            Children = ChildProcesses.Of(Tender.Id);
+        }
+
+        public TenderProcess Tender { get; }
+
+        /// <summary>Since gdb holds the guest stopped at the breakpoint.</summary>
+        public Stopwatch Held { get; }
+
+        /// <summary>The tender's children while gdb held the guest (the process platform's guest).</summary>
+        public int[] Children { get; }
+
+        /// <summary>The tender ended before gdb's shell woke up: it did not wait for gdb.</summary>
+        public void AssertEndedWhileHeld(TenderResult result) =>
+            Assert.True(Held.Elapsed < TimeSpan.FromSeconds(GdbSleepSeconds - 3), $"the tender ended {Held.Elapsed.TotalSeconds:F1} s after gdb stopped the guest:\n{result}");
+
+        /// <summary>gdb's output once it has exited (it must, the connection being gone).</summary>
+        public string GdbOutput()
+        {
+            Assert.True(_gdb.WaitForExit(60_000), "gdb did not exit");
+            return _stdout.Result + _stderr.Result;
+        }
+
+        public void AssertNoChildLeft()
+        {
+            var clock = Stopwatch.StartNew();
+            while (Children.Any(ChildProcesses.Alive) && clock.Elapsed < TimeSpan.FromSeconds(5)) Thread.Sleep(20);
+            Assert.All(Children, pid => Assert.False(ChildProcesses.Alive(pid), $"process {pid} outlived the tender"));
+        }
+
+        public void Dispose()
+        {
+            if (!_gdb.HasExited) _gdb.Kill(entireProcessTree: true);
+            _gdb.Dispose();
+            Tender.Dispose();
+            File.Delete(_marker);
+        }
+    }
+
+    /// <summary>
+    /// --timeout expiring while gdb holds the guest at a breakpoint ends the run with 124 at once
+    /// (the tender used to wait until gdb resumed the guest); gdb finds the connection closed and
+    /// exits; no guest process is left.
+    /// </summary>
+    [GuestFact]
+    public void A_timeout_ends_a_run_that_gdb_holds_at_a_breakpoint()
+    {
+        using var held = new HeldGuest("4s");
+        var result = held.Tender.WaitForExit();
+        Assert.True(result.ExitCode == 124, result.ToString());
+        held.AssertEndedWhileHeld(result);
+        Assert.Contains("--timeout=4s expired", result.Stderr);
+        Assert.DoesNotContain("looping", result.Stdout); // held before it printed, to the end
+        string gdb = held.GdbOutput();
+        Assert.Contains("Breakpoint 1, ", gdb);
+        Assert.Contains("Remote connection closed", gdb);
+        held.AssertNoChildLeft();
+    }
+
+    /// <summary>SIGTERM to the tender while gdb holds the guest at a breakpoint: exit 143 at once, gdb exits.</summary>
+    [GuestFact]
+    public void Sigterm_ends_a_run_that_gdb_holds_at_a_breakpoint()
+    {
+        using var held = new HeldGuest("120s");
+        held.Tender.Signal(TenderProcess.Sigterm);
+        var result = held.Tender.WaitForExit();
+        Assert.True(result.ExitCode == 143, result.ToString());
+        held.AssertEndedWhileHeld(result);
+        Assert.Contains("stopped by SIGTERM", result.Stderr);
+        string gdb = held.GdbOutput();
+        Assert.Contains("Breakpoint 1, ", gdb);
+        Assert.Contains("Remote connection closed", gdb);
+        held.AssertNoChildLeft();
+    }
+
+    /// <summary>--timeout while the tender still waits for gdb to connect: 124, the guest never ran.</summary>
+    [GuestFact]
+    public void A_timeout_ends_a_run_still_waiting_for_gdb()
+    {
+        var result = TenderProcess.Run("run", "--mem=8", "--timeout=2s", $"--gdb={FreePort()}", TestGuests.Build("loop"));
+        Assert.True(result.ExitCode == 124, result.ToString());
+        Assert.Contains("waiting for gdb", result.Stderr);
+        Assert.DoesNotContain("looping", result.Stdout);
+        Assert.True(result.Elapsed < TimeSpan.FromSeconds(30), result.ToString());
+    }
+
     private static int FreePort()
     {
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -59,13 +59,7 @@ public class SandboxTests
         Assert.All(children, pid => Assert.False(Alive(pid), $"process {pid} outlived the tender"));
     }
 
-    /// <summary>The tender's child processes, from /proc/PID/task/*/children.</summary>
-    private static int[] Children(int pid) =>
-        Directory.GetDirectories($"/proc/{pid}/task")
-            .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Select(int.Parse).Distinct().ToArray();
+    private static int[] Children(int pid) => ChildProcesses.Of(pid);
 
-    // A zombie is not running code: dead enough (its parent, the tender, is gone; init reaps it).
-    private static bool Alive(int pid) =>
-        File.Exists($"/proc/{pid}/stat") && File.ReadAllText($"/proc/{pid}/stat") is var stat && stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+    private static bool Alive(int pid) => ChildProcesses.Alive(pid);
 }
