@@ -53,17 +53,10 @@ public sealed class GdbRunTests
     public async Task A_watchpoint_stops_the_guest_after_each_store()
     {
         string elf = TestGuests.Build("store");
-        var nm = Process.Start(new ProcessStartInfo("nm", [elf]) { RedirectStandardOutput = true, UseShellExecute = false })!;
-        string symbols = nm.StandardOutput.ReadToEnd();
-        nm.WaitForExit();
-        string counter = "0x" + symbols.Split('\n').Single(l => l.EndsWith(" counter", StringComparison.Ordinal)).Split(' ')[0];
+        string counter = SymbolAddress(elf, "counter");
         int port = FreePort();
         using var tender = TenderProcess.Start("run", "--mem=8", "--timeout=120s", $"--gdb={port}", elf);
-        var g = Process.Start(GdbBatch(port, elf, $"watch *(int *){counter}", "continue", "continue", "delete", "continue"))!;
-        var stdout = g.StandardOutput.ReadToEndAsync();
-        var stderr = g.StandardError.ReadToEndAsync();
-        Assert.True(g.WaitForExit(90_000), "gdb did not finish");
-        string output = await stdout + await stderr;
+        string output = await RunGdb(port, elf, $"watch *(int *){counter}", "continue", "continue", "delete", "continue");
         Assert.Contains("Hardware watchpoint 1", output);
         Assert.Matches(@"Old value = 0\s+New value = 1", output);
         Assert.Matches(@"Old value = 1\s+New value = 2", output);
