@@ -14,7 +14,15 @@ public sealed class ContainerdFixture : IDisposable
     private readonly Process _containerd;
     public string Directory { get; }
     public string Socket { get; }
-    public string Namespace { get; } = "tender-oci-test-" + Environment.ProcessId;
+    /// <summary>
+    /// The containers' namespace, one per fixture: xunit runs the test classes that use this
+    /// fixture in parallel, each with a containerd of its own, and the runc shim keys the runtime's
+    /// state (<see cref="RuntimeRoot"/>) by namespace alone. A namespace shared between them let
+    /// one class's clean-up delete the state of another class's running container.
+    /// </summary>
+    public string Namespace { get; } = $"tender-oci-test-{Environment.ProcessId}-{Interlocked.Increment(ref s_fixtures)}";
+
+    private static int s_fixtures;
     /// <summary>The OCI runtime launcher, as scripts/oci-runtime prints it.</summary>
     public string Launcher { get; }
     /// <summary>Where the runc shim tells the runtime to keep its state (--root).</summary>
