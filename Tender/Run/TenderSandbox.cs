@@ -26,7 +26,7 @@ internal static class TenderSandbox
             Clone = 56, Exit = 60, Wait4 = 61, Kill = 62, Fcntl = 72, Flock = 73, Getrusage = 98, Fsync = 74, Fdatasync = 75, Getuid = 102, Sigaltstack = 131,
             Prctl = 157, Gettid = 186, Futex = 202, SchedGetaffinity = 204, ClockGettime = 228, ClockNanosleep = 230,
             ExitGroup = 231, EpollWait = 232, EpollCtl = 233, Tgkill = 234, Waitid = 247, Ppoll = 271,
-            Recvfrom = 45, Sendto = 44, Sendmsg = 46, Recvmsg = 47, Shutdown = 48, SetRobustList = 273, EpollPwait = 281, ProcessVmReadv = 310, ProcessVmWritev = 311, Getrandom = 318, Open = 2, Openat = 257, Sysinfo = 99, Getrlimit = 97, Prlimit64 = 302,
+            Recvfrom = 45, Sendto = 44, Sendmsg = 46, Recvmsg = 47, Shutdown = 48, Setsockopt = 54, Getsockopt = 55, SetRobustList = 273, EpollPwait = 281, ProcessVmReadv = 310, ProcessVmWritev = 311, Getrandom = 318, Open = 2, Openat = 257, Sysinfo = 99, Getrlimit = 97, Prlimit64 = 302,
             Membarrier = 324, Rseq = 334, PidfdSendSignal = 424, Clone3 = 435, EpollPwait2 = 441, Ptrace = 101;
     }
 
@@ -175,11 +175,17 @@ internal static class TenderSandbox
         {
             // --gdb: .NET's socket reads and writes (recvmsg, sendto; recvfrom and sendmsg on other
             // paths) on the one connection accepted at set-up; no new socket, no accept, no connect.
+            // Closing it while the session's reader thread is blocked in a receive makes .NET read
+            // SO_TYPE (getsockopt) and shut the socket down first, and an abortive close sets
+            // SO_LINGER (setsockopt): a fresh-clone CI run died of SIGSYS there, after gdb had
+            // already been told the guest's exit.
             filter.Allow("recvmsg", Nr.Recvmsg, [ArgMatch.Equal32(0, (uint)gdb)])
                 .Allow("recvfrom", Nr.Recvfrom, [ArgMatch.Equal32(0, (uint)gdb)])
                 .Allow("sendto", Nr.Sendto, [ArgMatch.Equal32(0, (uint)gdb)])
                 .Allow("sendmsg", Nr.Sendmsg, [ArgMatch.Equal32(0, (uint)gdb)])
-                .Allow("shutdown", Nr.Shutdown, [ArgMatch.Equal32(0, (uint)gdb)]);
+                .Allow("shutdown", Nr.Shutdown, [ArgMatch.Equal32(0, (uint)gdb)])
+                .Allow("getsockopt", Nr.Getsockopt, [ArgMatch.Equal32(0, (uint)gdb)])
+                .Allow("setsockopt", Nr.Setsockopt, [ArgMatch.Equal32(0, (uint)gdb)]);
         }
         if (coreDirectoryFd is int dir)
             // --dumpcore: a new file in the directory opened at set-up, with CoreDumper's flags only.

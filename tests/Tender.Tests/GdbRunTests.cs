@@ -66,6 +66,44 @@ public sealed class GdbRunTests
     }
 
     /// <summary>
+    /// The guest ends while the client is still connected and silent: the tender tells it the exit
+    /// (W00) and closes the connection while its reader thread waits in a receive. .NET then reads
+    /// the socket's type and shuts it down before closing; under the sandbox that once killed the
+    /// tender with SIGSYS (exit 159) after gdb had seen the exit. Repeated, as it was a race.
+    /// </summary>
+    [GuestFact]
+    public void The_run_ends_with_the_guests_status_while_a_silent_client_stays_connected()
+    {
+        string elf = TestGuests.Build("store");
+        for (int i = 0; i < 5; i++)
+        {
+            int port = FreePort();
+            using var tender = TenderProcess.Start("run", "--mem=8", "--timeout=60s", $"--gdb={port}", elf);
+            using var client = new TcpClient();
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                try { client.Connect(IPAddress.Loopback, port); break; }
+                catch (SocketException) when (clock.Elapsed < TimeSpan.FromSeconds(30)) { Thread.Sleep(50); }
+            }
+            var stream = client.GetStream();
+            stream.Write("$c#63"u8);
+            var reply = new System.Text.StringBuilder();
+            var buffer = new byte[256];
+            stream.ReadTimeout = 30_000;
+            while (!reply.ToString().Contains("$W00#"))
+            {
+                int n = stream.Read(buffer);
+                Assert.True(n > 0, "the connection closed before the exit was told: " + reply);
+                reply.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+            }
+            // The client neither acknowledges nor closes: the tender must end on its own, with the guest's status.
+            var result = tender.WaitForExit();
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+    }
+
+    /// <summary>
     /// `rwatch` and `awatch` stop the guest at the loads (and, for awatch, the read-modify-write)
     /// of a watched word and nowhere else, although the word shares its page with another that is
     /// stored to first: on the process platform and plain KVM through the debug registers, under
