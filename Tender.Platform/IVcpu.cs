@@ -16,10 +16,11 @@ public enum VcpuExitKind
     /// <summary>A stop request (<see cref="IVcpu.Kick"/>) or a stray signal: the run loop's head decides.</summary>
     Interrupted,
     /// <summary>
-    /// A guest store the platform could not complete because the tender's own mapping of that guest
-    /// RAM is read-only (KVM_RUN's EFAULT): the guest's crash, unless the run loop made the page
-    /// read-only itself (a watchpoint without debug registers). The guest has not moved: running
-    /// it again retries the store. <see cref="IVcpu.DescribeExit"/> says what.
+    /// A guest access the platform could not complete because the tender's own mapping of that
+    /// guest RAM forbids it (KVM_RUN's EFAULT): a store to a read-only page, or any access to a page
+    /// the run loop made inaccessible for a read or access watchpoint. The guest's crash, unless
+    /// the run loop protected the page itself (a watchpoint without debug registers). The guest
+    /// has not moved: running it again retries the access. <see cref="IVcpu.DescribeExit"/> says what.
     /// </summary>
     HostWriteFault,
     /// <summary>
